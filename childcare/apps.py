@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChildcareConfig(AppConfig):
+    name = "childcare"
+    verbose_name = "Garde d’enfants"

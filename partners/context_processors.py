@@ -1,0 +1,37 @@
+from django.conf import settings
+
+
+def operator(request):
+    """The operator's identity (a Département), for the theme of every page."""
+    return {
+        "operator": {
+            "name": settings.PARCOURS_OPERATOR_NAME,
+            "short_name": settings.PARCOURS_OPERATOR_SHORT_NAME,
+            "primary_color": settings.PARCOURS_PRIMARY_COLOR,
+            "accent_color": settings.PARCOURS_ACCENT_COLOR,
+            "logo": settings.PARCOURS_LOGO,
+            "contact_email": settings.PARCOURS_CONTACT_EMAIL,
+            "dpo_email": settings.PARCOURS_DPO_EMAIL,
+        }
+    }
+
+
+def navigation(request):
+    """What the navigation offers, by role (the views check again: this only hides links)."""
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"perms_nav": {}}
+    from .enums import Role
+
+    caseworker = user.has_role(Role.REFERENT, Role.ORIENTATION_OFFICER, Role.MANAGER, Role.CAF_AGENT)
+    departement_officer = bool(
+        user.has_role(Role.ORIENTATION_OFFICER) and user.organisation and user.organisation.is_departement
+    )
+    return {
+        "perms_nav": {
+            "files": caseworker,
+            "unassigned": departement_officer,
+            "audit": user.has_role(Role.DPO, Role.ADMIN),
+            "admin": user.is_staff and user.has_role(Role.ADMIN),
+        }
+    }

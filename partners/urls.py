@@ -1,0 +1,12 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accessibilite/", views.legal_page("pages/accessibilite.html"), name="accessibility"),
+    path("donnees-personnelles/", views.legal_page("pages/donnees_personnelles.html"), name="privacy"),
+    path("mentions-legales/", views.legal_page("pages/mentions_legales.html"), name="legal_notice"),
+]
