@@ -136,9 +136,7 @@ class Beneficiary(AuditedModel):
         db_index=True,
         help_text="8 caractères, ex. 1253359X",
     )
-    france_travail_uid = models.UUIDField(
-        "identifiant unique France Travail", null=True, blank=True, unique=True
-    )
+    france_travail_uid = models.UUIDField("identifiant unique France Travail", null=True, blank=True, unique=True)
     address = models.CharField("adresse", max_length=250, blank=True)
     address_complement = models.CharField("complément d'adresse", max_length=250, blank=True)
     postal_code = models.CharField("code postal", max_length=5, blank=True)

@@ -16,7 +16,7 @@ class Actor:
     ip_address: str | None = None
 
 
-_current = contextvars.ContextVar("parcours_audit_actor", default=Actor())
+_current = contextvars.ContextVar("parcours_audit_actor", default=Actor())  # noqa: B039 (frozen)
 
 
 def current_actor():

@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class ChildcareConfig(AppConfig):
     name = "childcare"
-    verbose_name = "Garde d’enfants"
+    verbose_name = "Garde d'enfants"

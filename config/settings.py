@@ -60,9 +60,7 @@ if PRODUCTION:
         if not value
     ]
     if missing:
-        raise ImproperlyConfigured(
-            f"Variables d'environnement manquantes en production : {', '.join(missing)}"
-        )
+        raise ImproperlyConfigured(f"Variables d'environnement manquantes en production : {', '.join(missing)}")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")

@@ -116,9 +116,7 @@ class Organisation(models.Model):
     code = models.CharField("code", max_length=30, unique=True)
     name = models.CharField("nom", max_length=200)
     type = models.CharField("type", max_length=30, choices=OrganisationType.choices, db_index=True)
-    sectors = models.ManyToManyField(
-        Sector, related_name="organisations", verbose_name="secteurs", blank=True
-    )
+    sectors = models.ManyToManyField(Sector, related_name="organisations", verbose_name="secteurs", blank=True)
     address = models.CharField("adresse", max_length=250, blank=True)
     email = models.EmailField("e-mail de contact", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
@@ -227,9 +225,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def _sync_organisation_group(self):
         """The user belongs to the auth group of their organisation, and of no other organisation."""
-        wanted = (
-            {self.organisation.group_id} if self.organisation_id and self.organisation.group_id else set()
-        )
+        wanted = {self.organisation.group_id} if self.organisation_id and self.organisation.group_id else set()
         current = set(self.groups.filter(name__startswith="organisation:").values_list("id", flat=True))
         if current - wanted:
             self.groups.remove(*(current - wanted))
@@ -312,6 +308,9 @@ class Heartbeat(models.Model):
 
     class Meta:
         verbose_name = "battement"
+
+    def __str__(self):
+        return f"{self.name} : {self.last_run_at:%d/%m/%Y %H:%M:%S}"
 
     @classmethod
     def beat(cls, name="beat"):
