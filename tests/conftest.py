@@ -1,0 +1,94 @@
+import pytest
+
+from accompaniment.permissions import share_file  # noqa: F401  (re-exported for tests)
+from partners.enums import OrganisationType, Role, SectorKind
+from partners.models import Commune
+from tests.factories import (
+    BeneficiaryFactory,
+    OrganisationFactory,
+    SectorFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright drives Debian's Chromium (its own browser download is not possible here)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def marseille_sud(db):
+    """A social-action district (primary sector) with Marseille 8e and 9e."""
+    return SectorFactory(
+        code="CAS-MRS-SUD",
+        name="Circonscription Marseille Sud",
+        kind=SectorKind.SOCIAL_ACTION_DISTRICT,
+        communes=[Commune.objects.get(insee_code="13208"), Commune.objects.get(insee_code="13209")],
+    )
+
+
+@pytest.fixture
+def aix(db):
+    return SectorFactory(
+        code="CAS-AIX",
+        name="Circonscription Aix-en-Provence",
+        kind=SectorKind.SOCIAL_ACTION_DISTRICT,
+        communes=[Commune.objects.get(insee_code="13001")],
+    )
+
+
+@pytest.fixture
+def departement(db, marseille_sud, aix):
+    return OrganisationFactory(
+        code="CD13",
+        name="Département des Bouches-du-Rhône",
+        type=OrganisationType.DEPARTEMENT,
+        sectors=[marseille_sud, aix],
+    )
+
+
+@pytest.fixture
+def referent(db, departement):
+    """The referent persona: a Département insertion worker in a team."""
+    user = UserFactory(organisation=departement, roles=[Role.REFERENT], first_name="Rachida", last_name="Référente")
+    TeamFactory(organisation=departement, name="Insertion Marseille Sud", members=[user])
+    return user
+
+
+@pytest.fixture
+def other_organisation_user(db, aix):
+    """A colleague of another organisation (a France Travail counsellor of another area)."""
+    agency = OrganisationFactory(code="FT-AIX", type=OrganisationType.FRANCE_TRAVAIL, name="France Travail Aix")
+    return UserFactory(organisation=agency, roles=[Role.REFERENT], first_name="Olivier", last_name="Autre")
+
+
+@pytest.fixture
+def stranger(db):
+    """A user with no role at all."""
+    return UserFactory(first_name="Sam", last_name="Inconnu", roles=[])
+
+
+@pytest.fixture
+def followed_file(db, referent):
+    """A file in Marseille 8e, created by the referent."""
+    return BeneficiaryFactory(created_by=referent, first_name="Awa", last_name="Diallo")
