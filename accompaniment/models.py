@@ -53,6 +53,7 @@ class HouseholdMember(AuditedModel):
     last_name = models.CharField("nom", max_length=100)
     birth_date = models.DateField("date de naissance")
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices, blank=True)
+    nir_encrypted = models.TextField(blank=True, editable=False)
     nir_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     rights_and_duties = models.BooleanField("soumis aux droits et devoirs", default=False)
     beneficiary = models.OneToOneField(

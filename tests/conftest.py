@@ -2,13 +2,13 @@ import pytest
 
 from accompaniment.permissions import share_file  # noqa: F401  (re-exported for tests)
 from partners.enums import OrganisationType, Role, SectorKind
-from partners.models import Commune
 from tests.factories import (
     BeneficiaryFactory,
     OrganisationFactory,
     SectorFactory,
     TeamFactory,
     UserFactory,
+    commune,
 )
 
 
@@ -43,7 +43,7 @@ def marseille_sud(db):
         code="CAS-MRS-SUD",
         name="Circonscription Marseille Sud",
         kind=SectorKind.SOCIAL_ACTION_DISTRICT,
-        communes=[Commune.objects.get(insee_code="13208"), Commune.objects.get(insee_code="13209")],
+        communes=[commune("13208"), commune("13209")],
     )
 
 
@@ -53,7 +53,7 @@ def aix(db):
         code="CAS-AIX",
         name="Circonscription Aix-en-Provence",
         kind=SectorKind.SOCIAL_ACTION_DISTRICT,
-        communes=[Commune.objects.get(insee_code="13001")],
+        communes=[commune("13001")],
     )
 
 

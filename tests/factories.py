@@ -7,16 +7,27 @@ from factory.django import DjangoModelFactory
 
 from accompaniment.enums import FileOrigin, RightsState, Sex
 from accompaniment.models import Beneficiary, Household
+from partners.communes import load_communes
 from partners.enums import OrganisationType, SectorKind
 from partners.models import Commune, Organisation, Sector, SectorCommune, Team, User
 
 DEFAULT_PASSWORD = "Mot-de-passe-de-test-2026"
 
 
+def commune(insee_code):
+    """A reference commune; reloads the reference data if a transactional test flushed it."""
+    found = Commune.objects.filter(insee_code=insee_code).first()
+    if found is None:
+        load_communes(Commune)
+        found = Commune.objects.get(insee_code=insee_code)
+    return found
+
+
 class SectorFactory(DjangoModelFactory):
     class Meta:
         model = Sector
         django_get_or_create = ["code"]
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"SEC{n:03d}")
     name = factory.Sequence(lambda n: f"Secteur {n}")
@@ -32,6 +43,7 @@ class OrganisationFactory(DjangoModelFactory):
     class Meta:
         model = Organisation
         django_get_or_create = ["code"]
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"ORG{n:03d}")
     name = factory.Sequence(lambda n: f"Organisation {n}")
@@ -103,7 +115,7 @@ class BeneficiaryFactory(DjangoModelFactory):
     caf_number = factory.Sequence(lambda n: f"{2000000 + n}")
     postal_code = "13008"
     city = "Marseille"
-    commune = factory.LazyFunction(lambda: Commune.objects.get(insee_code="13208"))
+    commune = factory.LazyFunction(lambda: commune("13208"))
     rights_opened_on = factory.LazyFunction(lambda: datetime.date(2026, 9, 1))
     flux_date = factory.LazyFunction(lambda: datetime.date(2026, 9, 5))
     rights_state = RightsState.OPEN_PAYABLE
