@@ -1,0 +1,65 @@
+"""Realistic demo data of the Bouches-du-Rhône (SPEC §8): sectors, organisations, teams, users of every role
+and N beneficiaries. Each app contributes its own `demo` module; see accompaniment.demo for the runner."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accompaniment import demo
+from audit.context import acting_as
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge des données de démonstration réalistes (Bouches-du-Rhône) : secteurs, organisations, équipes, "
+        "comptes de chaque rôle et N dossiers. Refuse de s'exécuter en production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--beneficiaries",
+            type=int,
+            default=demo.DEFAULT_BENEFICIARIES,
+            help=f"nombre de dossiers à créer (défaut : {demo.DEFAULT_BENEFICIARIES})",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="efface d'abord les données de démonstration existantes (dossiers, foyers, comptes @demo)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo.DEFAULT_SEED,
+            help="graine du générateur aléatoire (même graine, mêmes données)",
+        )
+
+    def handle(self, *args, beneficiaries, reset, seed, **options):
+        # Read at run time, so that tests (and a misconfigured shell) cannot slip past it.
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo refuse de s'exécuter avec les réglages de production (PARCOURS_ENV=production) : "
+                "les données de démonstration n'ont rien à faire dans une base réelle."
+            )
+        if beneficiaries < 0:
+            raise CommandError("Le nombre de dossiers (--beneficiaries) doit être positif ou nul.")
+        existing = demo.existing_demo_data()
+        if existing and not reset:
+            raise CommandError(
+                "La base contient déjà des données de démonstration ou des dossiers "
+                f"({', '.join(existing)}). Relancez avec --reset pour les effacer et les recréer."
+            )
+
+        started = time.monotonic()
+        context = demo.DemoContext.create(beneficiaries=beneficiaries, seed=seed, write=self.stdout.write)
+        with acting_as(None), transaction.atomic():
+            demo.run(context, reset_first=reset)
+        elapsed = time.monotonic() - started
+
+        self.stdout.write("Ce que voit chaque compte de démonstration :")
+        for line in demo.visibility_report(context):
+            self.stdout.write(line)
+        counts = ", ".join(f"{label}={count}" for label, count in context.summary.items())
+        self.stdout.write(self.style.SUCCESS(f"seed_demo terminé : {counts} en {elapsed:.1f} s"))
