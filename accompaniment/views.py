@@ -1,12 +1,216 @@
+"""Pages of the beneficiary's file. Every file comes from `Beneficiary.objects.for_user(user)`."""
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from audit.services import log_list, log_read
+from partners.enums import Role
+from partners.models import SectorCommune
+
+from . import services, timeline
+from .filters import BeneficiaryFilter, sort_columns
+from .forms import AssignForm, BeneficiaryForm, FileShareForm, departement_communes, primary_sectors
+from .models import Beneficiary
+from .permissions import may_read_nominative_data
+
+# Who may create and edit files, and share them (among the files they may see).
+WRITER_ROLES = (Role.REFERENT, Role.ORIENTATION_OFFICER, Role.MANAGER)
 
 
+def _require(allowed):
+    if not allowed:
+        raise PermissionDenied
+
+
+def may_write_files(user):
+    return user.has_role(*WRITER_ROLES)
+
+
+def works_unassigned_queue(user):
+    """The Département's orientation officers keep the queue of files with no primary sector (SPEC §1)."""
+    return bool(user.has_role(Role.ORIENTATION_OFFICER) and user.organisation and user.organisation.is_departement)
+
+
+def _visible_file(user, pk):
+    files = Beneficiary.objects.for_user(user).with_status()
+    return get_object_or_404(files.select_related("commune", "sector", "household", "created_by"), pk=pk)
+
+
+# List -----------------------------------------------------------------------------------------------------
 @login_required
 def beneficiary_list(request):
-    return HttpResponse("todo")
+    _require(may_read_nominative_data(request.user))
+    files = Beneficiary.objects.for_user(request.user).with_status().select_related("commune", "sector")
+    filterset = BeneficiaryFilter(request.GET, queryset=files, request=request)
+    page = Paginator(filterset.qs, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    log_list(Beneficiary, page.object_list)
+    htmx = request.htmx
+    partial = bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+    context = {
+        "filter": filterset,
+        "page_obj": page,
+        "columns": sort_columns(filterset.current_sort),
+        "may_create": may_write_files(request.user),
+        "partial": partial,
+        "nav_active": "files",
+    }
+    template = "accompaniment/_beneficiary_table.html" if partial else "accompaniment/beneficiary_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# Unassigned queue -------------------------------------------------------------------------------------------
+@login_required
+def unassigned_queue(request):
+    _require(works_unassigned_queue(request.user))
+    files = Beneficiary.objects.for_user(request.user).unassigned().with_status().select_related("commune")
+    sector_choices = list(primary_sectors().values_list("id", "name"))
+
+    if request.method == "POST":
+        file = get_object_or_404(files, pk=request.POST.get("dossier") or 0)
+        form = AssignForm(request.POST, prefix=f"d{file.pk}", sector_choices=sector_choices)
+        if form.is_valid():
+            file = services.beneficiary_assign(
+                beneficiary=file,
+                by=request.user,
+                commune=form.cleaned_data["commune"],
+                sector=form.cleaned_data["sector"],
+            )
+            if file.is_unassigned:
+                messages.warning(
+                    request,
+                    f"La commune du dossier de {file.full_name} n'appartient à aucune circonscription : "
+                    "le dossier reste à affecter.",
+                )
+            else:
+                messages.success(request, f"Le dossier de {file.full_name} est affecté à {file.sector}.")
+            return redirect(request.get_full_path())
+        invalid = {file.pk: form}
+        messages.error(request, f"Le dossier de {file.full_name} n'a pas été affecté : voyez l'erreur sur sa ligne.")
+    else:
+        invalid = {}
+
+    queue = files.order_by(F("flux_date").asc(nulls_last=True), "created_at", "id")
+    page = Paginator(queue, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        (file, invalid.get(file.pk) or AssignForm(prefix=f"d{file.pk}", sector_choices=sector_choices))
+        for file in page.object_list
+    ]
+    log_list(Beneficiary, [file for file, _form in rows])
+    context = {
+        "page_obj": page,
+        "rows": rows,
+        "communes": departement_communes(),
+        "nav_active": "unassigned",
+    }
+    return render(request, "accompaniment/unassigned_queue.html", context)
+
+
+# File page ------------------------------------------------------------------------------------------------
+def _detail_context(request, file, share_form=None):
+    may_write = may_write_files(request.user)
+    return {
+        "file": file,
+        "members": list(file.household.members.all()) if file.household_id else [],
+        "commune_sectors": (
+            list(SectorCommune.objects.filter(commune_id=file.commune_id).select_related("sector"))
+            if file.commune_id
+            else []
+        ),
+        "events": timeline.events_for(file),
+        "active_shares": [
+            share for share in file.shares.select_related("user", "organisation", "created_by") if share.is_active
+        ],
+        "may_write": may_write,
+        "share_form": (share_form or FileShareForm()) if may_write else None,
+        "nav_active": "files",
+    }
 
 
 @login_required
-def unassigned_queue(request):
-    return HttpResponse("todo")
+def beneficiary_detail(request, pk):
+    file = _visible_file(request.user, pk)
+    log_read(file)
+    return render(request, "accompaniment/beneficiary_detail.html", _detail_context(request, file))
+
+
+# Create and edit ------------------------------------------------------------------------------------------
+@login_required
+def beneficiary_create(request):
+    _require(may_write_files(request.user))
+    form = BeneficiaryForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        file = services.beneficiary_create(by=request.user, nir=form.cleaned_data["nir"], **form.file_fields())
+        messages.success(request, f"Le dossier de {file.full_name} a été créé.")
+        if Beneficiary.objects.for_user(request.user).filter(pk=file.pk).exists():
+            return redirect("accompaniment:detail", pk=file.pk)
+        messages.info(request, "Ce dossier ne relève pas de votre périmètre : vous ne pourrez pas le consulter.")
+        return redirect("accompaniment:list")
+    return render(
+        request,
+        "accompaniment/beneficiary_form.html",
+        {"form": form, "nav_active": "files"},
+    )
+
+
+@login_required
+def beneficiary_edit(request, pk):
+    file = _visible_file(request.user, pk)
+    _require(may_write_files(request.user))
+    title_name = file.full_name  # the form changes the instance in place while validating
+    form = BeneficiaryForm(request.POST or None, instance=file, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.beneficiary_update(
+            beneficiary=file, by=request.user, nir=form.cleaned_data["nir"], **form.file_fields()
+        )
+        messages.success(request, "Les modifications du dossier ont été enregistrées.")
+        return redirect("accompaniment:detail", pk=file.pk)
+    log_read(file)
+    return render(
+        request,
+        "accompaniment/beneficiary_form.html",
+        {"form": form, "file_pk": file.pk, "title_name": title_name, "nav_active": "files"},
+    )
+
+
+# Shares ---------------------------------------------------------------------------------------------------
+@login_required
+@require_POST
+def file_share(request, pk):
+    file = _visible_file(request.user, pk)
+    _require(may_write_files(request.user))
+    form = FileShareForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.file_share(
+            beneficiary=file,
+            by=request.user,
+            reason=data["reason"],
+            ends_on=data["ends_on"],
+            user=data["user_email"],
+            organisation=data["organisation"],
+        )
+        messages.success(request, "Le dossier a été partagé.")
+        return redirect("accompaniment:detail", pk=file.pk)
+    log_read(file)
+    context = _detail_context(request, file, share_form=form)
+    return render(request, "accompaniment/beneficiary_detail.html", context)
+
+
+@login_required
+@require_POST
+def file_share_revoke(request, pk, share_pk):
+    file = _visible_file(request.user, pk)
+    _require(may_write_files(request.user))
+    share = get_object_or_404(file.shares.filter(revoked_at__isnull=True), pk=share_pk)
+    services.file_share_revoke(share=share, by=request.user)
+    messages.success(request, "Le partage a été retiré.")
+    return redirect("accompaniment:detail", pk=file.pk)

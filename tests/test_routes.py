@@ -1,0 +1,153 @@
+"""Generated from the URL configuration: every route, requested by every persona, answers as expected.
+
+A new route fails `test_every_route_has_declared_expectations` until its expected answers are declared in
+ROUTES below, and `test_every_route_reading_nominative_data_writes_an_audit_entry` until it either writes an
+audit entry or is listed in NON_NOMINATIVE_ROUTES.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audit.models import AuditLog
+from partners.enums import Role
+from tests.factories import UserFactory
+
+ANONYMOUS, REFERENT, OTHER, STRANGER = "anonymous", "referent", "other_organisation_user", "stranger"
+PERSONAS = (ANONYMOUS, REFERENT, OTHER, STRANGER)
+LOGIN = 302  # anonymous users are sent to the login page
+
+# url name → expected status per persona (REFERENT is the referent who created `followed_file`; OTHER is a
+# France Travail referent of another organisation; STRANGER has no role). A set allows several answers.
+ROUTES = {
+    "home": {ANONYMOUS: LOGIN, REFERENT: 302, OTHER: 302, STRANGER: 200},
+    "healthz": {ANONYMOUS: {200, 503}, REFERENT: {200, 503}, OTHER: {200, 503}, STRANGER: {200, 503}},
+    "theme_css": {ANONYMOUS: 200, REFERENT: 200, OTHER: 200, STRANGER: 200},
+    "login": {ANONYMOUS: 200, REFERENT: 302, OTHER: 302, STRANGER: 302},
+    "logout": {ANONYMOUS: 405, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accessibility": {ANONYMOUS: 200, REFERENT: 200, OTHER: 200, STRANGER: 200},
+    "privacy": {ANONYMOUS: 200, REFERENT: 200, OTHER: 200, STRANGER: 200},
+    "legal_notice": {ANONYMOUS: 200, REFERENT: 200, OTHER: 200, STRANGER: 200},
+    "accompaniment:list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "accompaniment:unassigned": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "accompaniment:create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "accompaniment:detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:revoke_share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "admin:index": {ANONYMOUS: 302, REFERENT: 302, OTHER: 302, STRANGER: 302},
+}
+
+# Routes that never show nominative data (no audit entry expected on a GET).
+NON_NOMINATIVE_ROUTES = {
+    "home",
+    "healthz",
+    "theme_css",
+    "login",
+    "logout",
+    "accessibility",
+    "privacy",
+    "legal_notice",
+    "accompaniment:create",  # an empty form
+    "audit:log",  # the DPO's journal holds no beneficiary data
+    "admin:index",  # configuration only
+}
+
+# Routes that only accept POST: their audit coverage is tested with their own view tests.
+POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share"}
+
+# Admin routes are reached only by functional administrators and hold configuration data: tested apart.
+SKIPPED_PREFIXES = ("admin:",)
+
+
+def _walk(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", pattern
+
+
+def all_routes():
+    routes = {}
+    for name, pattern in _walk(get_resolver().url_patterns):
+        if name.startswith(SKIPPED_PREFIXES) and name != "admin:index":
+            continue
+        routes[name] = pattern
+    return routes
+
+
+def _kwargs_for(pattern, objects):
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        if key in ("pk", "beneficiary_pk"):
+            kwargs[key] = objects["file"].pk
+        elif key == "share_pk":
+            kwargs[key] = objects["share"].pk
+        else:
+            raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
+    return kwargs
+
+
+@pytest.fixture
+def objects(followed_file, referent):
+    import datetime
+
+    from accompaniment.permissions import share_file
+
+    share = share_file(
+        beneficiary=followed_file,
+        by=referent,
+        reason="Suivi conjoint",
+        ends_on=datetime.date.today() + datetime.timedelta(days=30),
+        user=UserFactory(organisation=referent.organisation, roles=[Role.REFERENT]),
+    )
+    return {"file": followed_file, "share": share}
+
+
+def test_every_route_has_declared_expectations():
+    missing = sorted(set(all_routes()) - set(ROUTES))
+    assert not missing, f"Routes sans réponses attendues déclarées dans ROUTES : {missing}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_answers_each_persona_as_declared(
+    name, persona, client, objects, referent, other_organisation_user, stranger
+):
+    routes = all_routes()
+    assert name in routes, f"{name} n'existe plus : retirez-le de ROUTES"
+    users = {REFERENT: referent, OTHER: other_organisation_user, STRANGER: stranger}
+    if persona != ANONYMOUS:
+        client.force_login(users[persona])
+    url = reverse(name, kwargs=_kwargs_for(routes[name], objects))
+    response = client.get(url)
+    expected = ROUTES[name][persona]
+    expected = expected if isinstance(expected, set) else {expected}
+    assert response.status_code in expected, f"GET {url} as {persona}: {response.status_code}, expected {expected}"
+    if response.status_code == 302 and persona == ANONYMOUS and LOGIN in expected and name != "admin:index":
+        assert response["Location"].startswith(reverse("login"))
+
+
+def _privileged_user_for(name, referent, departement):
+    """The persona that may read the route: the referent, or a Département orientation officer."""
+    if name == "accompaniment:unassigned":
+        return UserFactory(organisation=departement, roles=[Role.ORIENTATION_OFFICER])
+    return referent
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(set(ROUTES) - NON_NOMINATIVE_ROUTES - POST_ONLY_ROUTES - {n for n in ROUTES if n.startswith("audit:")}),
+)
+def test_every_route_reading_nominative_data_writes_an_audit_entry(name, client, objects, referent, departement):
+    routes = all_routes()
+    client.force_login(_privileged_user_for(name, referent, departement))
+    url = reverse(name, kwargs=_kwargs_for(routes[name], objects))
+    before = AuditLog.objects.count()
+    response = client.get(url)
+    assert response.status_code == 200, f"GET {url}: {response.status_code}"
+    entries = AuditLog.objects.filter(path=url)
+    assert AuditLog.objects.count() > before and entries.exists(), f"{name} n'écrit pas dans le journal d'accès"
