@@ -47,3 +47,97 @@ class Status(models.TextChoices):
     ORIENTED = "oriented", "Orienté"
     IN_ACCOMPANIMENT = "in_accompaniment", "En accompagnement"
     EXITED = "exited", "Sorti"
+
+
+class InterviewKind(models.TextChoices):
+    CAF_RIGHTS = "caf_rights", "Accès aux droits CAF (entretien giratoire)"
+    DIAGNOSTIC = "diagnostic", "Diagnostic"
+    TRIPARTITE = "tripartite", "Entretien tripartite"
+    ACCOMPANIMENT = "accompaniment", "Entretien d'accompagnement"
+    FOLLOW_UP = "follow_up", "Entretien de suivi"
+    REVIEW = "review", "Bilan"
+
+
+# Interviews that open (or continue) an accompaniment episode; the others come before it.
+ACCOMPANIMENT_INTERVIEW_KINDS = (InterviewKind.ACCOMPANIMENT, InterviewKind.FOLLOW_UP, InterviewKind.REVIEW)
+
+
+class InterviewStatus(models.TextChoices):
+    PLANNED = "planned", "Prévu"
+    HELD = "held", "Tenu"
+    EXCUSED = "excused", "Absence excusée"
+    NO_SHOW = "no_show", "Absence non excusée"
+    CANCELLED = "cancelled", "Annulé"
+
+
+class InterviewMedium(models.TextChoices):
+    IN_PERSON = "in_person", "En présentiel"
+    PHONE = "phone", "Par téléphone"
+    VIDEO = "video", "En visioconférence"
+
+
+class ComplementaryRight(models.TextChoices):
+    PRIME_ACTIVITE = "prime_activite", "Prime d'activité"
+    APL = "apl", "Aide au logement"
+    CSS = "css", "Complémentaire santé solidaire"
+    FAMILY_ALLOWANCES = "family_allowances", "Prestations familiales"
+    AAH = "aah", "Allocation aux adultes handicapés"
+    CMG = "cmg", "Complément de libre choix du mode de garde"
+    ENERGY = "energy", "Chèque énergie / tarifs sociaux"
+    OTHER = "other", "Autre droit"
+
+
+class ContractKind(models.TextChoices):
+    CE = "ce", "Contrat d'engagement"
+    CER = "cer", "Contrat d'engagements réciproques (CER, ancien régime)"
+    PPAE = "ppae", "Projet personnalisé d'accès à l'emploi (PPAE, ancien régime)"
+
+
+DEFAULT_WEEKLY_HOURS = 15
+MAX_WEEKLY_HOURS = 20
+
+
+class HoursReductionReason(models.TextChoices):
+    HEALTH = "health", "Santé"
+    DISABILITY = "disability", "Handicap"
+    SINGLE_PARENT_NO_CHILDCARE = "single_parent_no_childcare", "Parent isolé sans solution de garde"
+    OTHER = "other", "Autre motif"
+
+
+class ActivityKind(models.TextChoices):
+    TRAINING = "training", "Formation"
+    IMMERSION = "immersion", "Immersion en entreprise (PMSMP)"
+    WORKPLACE_VISIT = "workplace_visit", "Visite d'entreprise"
+    WORKSHOP = "workshop", "Atelier collectif"
+    JOB_FAIR = "job_fair", "Forum, salon de l'emploi"
+    CV_WORKSHOP = "cv_workshop", "Atelier CV et candidature"
+    MOBILITY_WORKSHOP = "mobility_workshop", "Atelier mobilité"
+    HOUSING_WORKSHOP = "housing_workshop", "Atelier logement"
+    HEALTH_WORKSHOP = "health_workshop", "Atelier santé"
+    CHILDCARE_WORKSHOP = "childcare_workshop", "Atelier garde d'enfants"
+    JOB_SEARCH = "job_search", "Recherche d'emploi"
+    VOLUNTEERING = "volunteering", "Bénévolat, engagement citoyen"
+    OTHER = "other", "Autre activité"
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", "Prévue"
+    IN_PROGRESS = "in_progress", "En cours"
+    DONE = "done", "Réalisée"
+    ABANDONED = "abandoned", "Abandonnée"
+
+
+class ExitReason(models.TextChoices):
+    EMPLOI_DURABLE = "emploi_durable", "Emploi durable (CDI, CDD ou intérim de 6 mois et plus, création d'entreprise)"
+    EMPLOI_TRANSITION = "emploi_transition", "Emploi de transition"
+    FORMATION = "formation", "Formation qualifiante"
+    AUTRE_ACCOMPAGNEMENT = "autre_accompagnement", "Autre accompagnement France Travail"
+    DEMENAGEMENT = "demenagement", "Déménagement"
+    FIN_DROITS = "fin_droits", "Fin de droits"
+    ABANDON = "abandon", "Abandon"
+    AUTRE = "autre", "Autre motif"
+
+
+POSITIVE_EXIT_REASONS = (ExitReason.EMPLOI_DURABLE, ExitReason.EMPLOI_TRANSITION, ExitReason.FORMATION)
+# Reasons that can close a file that never entered accompaniment.
+EXIT_REASONS_WITHOUT_EPISODE = (ExitReason.DEMENAGEMENT, ExitReason.FIN_DROITS, ExitReason.ABANDON, ExitReason.AUTRE)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -11,7 +11,28 @@ from audit.services import AuditedModel
 from partners.enums import PRIMARY_SECTOR_KIND
 
 from . import nir as nir_lib
-from .enums import OPEN_RIGHTS_STATES, FileOrigin, FundType, MemberRole, RightsState, Sex, Status
+from .enums import (
+    ACCOMPANIMENT_INTERVIEW_KINDS,
+    DEFAULT_WEEKLY_HOURS,
+    EXIT_REASONS_WITHOUT_EPISODE,
+    MAX_WEEKLY_HOURS,
+    OPEN_RIGHTS_STATES,
+    POSITIVE_EXIT_REASONS,
+    ActivityKind,
+    ActivityStatus,
+    ContractKind,
+    ExitReason,
+    FileOrigin,
+    FundType,
+    HoursReductionReason,
+    InterviewKind,
+    InterviewMedium,
+    InterviewStatus,
+    MemberRole,
+    RightsState,
+    Sex,
+    Status,
+)
 
 
 class Household(AuditedModel):
@@ -84,15 +105,40 @@ class BeneficiaryQuerySet(models.QuerySet):
         return self.filter(sector__isnull=True)
 
     def with_status(self):
-        """Annotates `status_code`, derived as SPEC §2 says (the journey adds orientation and episodes)."""
+        """Annotates `status_code`, derived as SPEC §2 says: never typed, always computed."""
+        orientation_model = self.model._meta.get_field("orientations").related_model
         return self.annotate(
             status_code=Case(
                 When(~Q(rights_and_duties=True), then=Value(Status.OUT_OF_SCOPE)),
                 When(rights_state__in=OUT_OF_SCOPE_RIGHTS_STATES, then=Value(Status.OUT_OF_SCOPE)),
+                When(
+                    Exists(Episode.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)),
+                    then=Value(Status.IN_ACCOMPANIMENT),
+                ),
+                When(
+                    Exists(orientation_model.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)),
+                    then=Value(Status.ORIENTED),
+                ),
+                When(Exists(Exit.objects.filter(beneficiary=OuterRef("pk"))), then=Value(Status.EXITED)),
                 default=Value(Status.TO_ORIENT),
                 output_field=models.CharField(),
             )
         )
+
+    def with_journey(self):
+        """Annotates the status, the current pathway and the current referent (one query for a page)."""
+        orientation_model = self.model._meta.get_field("orientations").related_model
+        current_orientation = orientation_model.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)
+        current_referent = ReferentAssignment.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)
+        return self.with_status().annotate(
+            current_pathway=Subquery(current_orientation.values("pathway")[:1]),
+            current_referent_id=Subquery(current_referent.values("agent_id")[:1]),
+            current_referent_first_name=Subquery(current_referent.values("agent__first_name")[:1]),
+            current_referent_last_name=Subquery(current_referent.values("agent__last_name")[:1]),
+        )
+
+    def awaiting_orientation(self):
+        return self.with_status_code(Status.TO_ORIENT)
 
     def with_status_code(self, status):
         return self.with_status().filter(status_code=status)
@@ -258,12 +304,29 @@ class Beneficiary(AuditedModel):
     @property
     def status(self):
         code = getattr(self, "status_code", None)
+        if code is None and self.pk is None:
+            out = not self.rights_and_duties or self.rights_state in OUT_OF_SCOPE_RIGHTS_STATES
+            return Status.OUT_OF_SCOPE if out else Status.TO_ORIENT
         if code is None:
-            if not self.rights_and_duties or self.rights_state in OUT_OF_SCOPE_RIGHTS_STATES:
-                code = Status.OUT_OF_SCOPE
-            else:
-                code = Status.TO_ORIENT
+            code = type(self).objects.with_status().values_list("status_code", flat=True).get(pk=self.pk)
+            self.status_code = code
         return Status(code)
+
+    @property
+    def current_orientation(self):
+        return self.orientations.filter(ended_on__isnull=True).select_related("organisation").first()
+
+    @property
+    def current_referent_assignment(self):
+        return self.referent_assignments.filter(ended_on__isnull=True).select_related("agent", "organisation").first()
+
+    @property
+    def open_episode(self):
+        return self.episodes.filter(ended_on__isnull=True).first()
+
+    @property
+    def current_contract(self):
+        return self.contracts.order_by("-signed_on", "-id").first()
 
     @property
     def has_open_right(self):
@@ -363,3 +426,336 @@ class BeneficiaryUserObjectPermission(UserObjectPermissionBase):
 
 class BeneficiaryGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="group_grants")
+
+
+# The journey: referent, interviews, episodes, contracts and activities, exits -------------------------------
+class ReferentAssignmentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class ReferentAssignment(AuditedModel):
+    """The single referent ("référent unique") named by the lead organisation; history kept."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="referent_assignments", verbose_name="dossier"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referent_assignments", verbose_name="référent"
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="organisme référent"
+    )
+    designated_on = models.DateField("désigné le")
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="désigné par"
+    )
+    ended_on = models.DateField("fin", null=True, blank=True)
+    end_reason = models.CharField("motif du changement", max_length=200, blank=True)
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    objects = ReferentAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "désignation du référent"
+        verbose_name_plural = "désignations de référent"
+        ordering = ["-designated_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"],
+                condition=Q(ended_on__isnull=True),
+                name="one_current_referent",
+                violation_error_message="Ce dossier a déjà un référent en cours.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("designated_on")),
+                name="referent_ends_after_designation",
+                violation_error_message="La fin ne peut pas précéder la désignation.",
+            ),
+        ]
+        indexes = [models.Index(fields=["agent", "ended_on"], name="referent_agent_current_idx")]
+
+    def __str__(self):
+        return f"Référent désigné le {self.designated_on:%d/%m/%Y}"
+
+
+class InterviewQuerySet(models.QuerySet):
+    def held(self):
+        return self.filter(status=InterviewStatus.HELD)
+
+    def accompaniment_kinds(self):
+        return self.filter(kind__in=ACCOMPANIMENT_INTERVIEW_KINDS)
+
+
+class Interview(AuditedModel):
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="interviews", verbose_name="dossier"
+    )
+    kind = models.CharField("type d'entretien", max_length=20, choices=InterviewKind.choices)
+    scheduled_for = models.DateTimeField("prévu le")
+    held_on = models.DateField("tenu le", null=True, blank=True)
+    status = models.CharField("statut", max_length=10, choices=InterviewStatus.choices, default=InterviewStatus.PLANNED)
+    medium = models.CharField(
+        "modalité", max_length=12, choices=InterviewMedium.choices, default=InterviewMedium.IN_PERSON
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="interviews_attended", verbose_name="professionnels présents", blank=True
+    )
+    outcome = models.CharField("conclusion", max_length=300, blank=True)
+    notes = models.TextField("notes", blank=True)
+    complementary_rights = models.JSONField(
+        "droits complémentaires ouverts", default=list, blank=True, help_text="Entretien d'accès aux droits CAF."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="saisi par"
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    objects = InterviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "entretien"
+        ordering = ["-scheduled_for", "-id"]
+        indexes = [models.Index(fields=["beneficiary", "scheduled_for"], name="interview_file_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(held_on__isnull=False),
+                name="held_interview_has_a_date",
+                violation_error_message="Un entretien tenu doit avoir une date.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {timezone.localtime(self.scheduled_for):%d/%m/%Y}"
+
+    @property
+    def is_accompaniment(self):
+        return self.kind in ACCOMPANIMENT_INTERVIEW_KINDS
+
+
+class EpisodeQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class Episode(AuditedModel):
+    """An accompaniment episode: opens with the first held accompaniment interview after the orientation,
+    closes with the exit."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="episodes", verbose_name="dossier"
+    )
+    started_on = models.DateField("entrée en accompagnement")
+    opening_interview = models.OneToOneField(
+        Interview, on_delete=models.PROTECT, related_name="opened_episode", verbose_name="premier entretien"
+    )
+    ended_on = models.DateField("fin", null=True, blank=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "épisode d'accompagnement"
+        verbose_name_plural = "épisodes d'accompagnement"
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_episode",
+                violation_error_message="Ce dossier a déjà un accompagnement en cours.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="episode_ends_after_it_starts",
+                violation_error_message="La sortie ne peut pas précéder l'entrée en accompagnement.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Accompagnement depuis le {self.started_on:%d/%m/%Y}"
+
+    @property
+    def duration_days(self):
+        end = self.ended_on or timezone.localdate()
+        return (end - self.started_on).days
+
+
+class Contract(AuditedModel):
+    """The commitment contract ("contrat d'engagement"; legacy CER/PPAE recordable) and its weekly hours."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="contracts", verbose_name="dossier"
+    )
+    kind = models.CharField("type de contrat", max_length=4, choices=ContractKind.choices, default=ContractKind.CE)
+    signed_on = models.DateField("signé le")
+    starts_on = models.DateField("début")
+    ends_on = models.DateField("fin")
+    weekly_hours = models.DecimalField(
+        "heures d'activité hebdomadaires",
+        max_digits=4,
+        decimal_places=1,
+        default=DEFAULT_WEEKLY_HOURS,
+        help_text="15 h par défaut ; jusqu'à 20 h par paliers ; moins avec un motif.",
+    )
+    hours_reduction_reason = models.CharField(
+        "motif de réduction", max_length=30, choices=HoursReductionReason.choices, blank=True
+    )
+    hours_reduction_comment = models.CharField("précision sur la réduction", max_length=300, blank=True)
+    objectives = models.TextField("objectifs", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="saisi par"
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "contrat d'engagement"
+        verbose_name_plural = "contrats d'engagement"
+        ordering = ["-signed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")),
+                name="contract_ends_after_it_starts",
+                violation_error_message="La fin du contrat doit suivre son début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gte=0) & Q(weekly_hours__lte=MAX_WEEKLY_HOURS),
+                name="weekly_hours_between_0_and_20",
+                violation_error_message="Les heures hebdomadaires vont de 0 à 20.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gte=DEFAULT_WEEKLY_HOURS) | ~Q(hours_reduction_reason=""),
+                name="hours_below_15_need_a_reason",
+                violation_error_message="En dessous de 15 heures, un motif de réduction est obligatoire.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} signé le {self.signed_on:%d/%m/%Y}"
+
+
+class ContractHoursStep(models.Model):
+    """A step of the progressive plan: from this date, this many weekly hours (up to 20)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="hours_steps")
+    starts_on = models.DateField("à partir du")
+    weekly_hours = models.DecimalField("heures hebdomadaires", max_digits=4, decimal_places=1)
+
+    class Meta:
+        verbose_name = "palier d'heures"
+        verbose_name_plural = "paliers d'heures"
+        ordering = ["contract", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "starts_on"], name="one_step_per_date"),
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gte=0) & Q(weekly_hours__lte=MAX_WEEKLY_HOURS),
+                name="step_hours_between_0_and_20",
+                violation_error_message="Les heures hebdomadaires vont de 0 à 20.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.weekly_hours} h à partir du {self.starts_on:%d/%m/%Y}"
+
+
+class Activity(AuditedModel):
+    """An action of the contract's action plan, with planned hours per week and hours done."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="activities", verbose_name="contrat")
+    kind = models.CharField("type d'activité", max_length=30, choices=ActivityKind.choices)
+    title = models.CharField("intitulé", max_length=200)
+    provider = models.CharField("organisme", max_length=200, blank=True)
+    provider_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="partenaire",
+    )
+    starts_on = models.DateField("début")
+    ends_on = models.DateField("fin")
+    weekly_planned_hours = models.DecimalField("heures prévues par semaine", max_digits=4, decimal_places=1)
+    status = models.CharField("statut", max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.PLANNED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="saisi par"
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "activité"
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="activity_ends_after_it_starts",
+                violation_error_message="La fin de l'activité doit suivre son début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_planned_hours__gte=0) & Q(weekly_planned_hours__lte=35),
+                name="activity_hours_plausible",
+                violation_error_message="Les heures prévues vont de 0 à 35 par semaine.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ActivityHours(AuditedModel):
+    """Hours done on an activity during one week (the week starts on Monday)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="hours_done")
+    week_of = models.DateField("semaine du")
+    hours = models.DecimalField("heures réalisées", max_digits=4, decimal_places=1)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "heures réalisées"
+        verbose_name_plural = "heures réalisées"
+        ordering = ["week_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "week_of"], name="one_record_per_activity_week"),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0) & Q(hours__lte=60),
+                name="hours_done_plausible",
+                violation_error_message="Les heures réalisées vont de 0 à 60 par semaine.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.hours} h la semaine du {self.week_of:%d/%m/%Y}"
+
+
+class Exit(AuditedModel):
+    """The exit from the accompaniment (or from the file, for the reasons that allow it)."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="exits", verbose_name="dossier")
+    episode = models.OneToOneField(
+        Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="exit", verbose_name="épisode clos"
+    )
+    exited_on = models.DateField("date de sortie")
+    reason = models.CharField("motif de sortie", max_length=30, choices=ExitReason.choices)
+    comment = models.CharField("précision", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="saisie par"
+    )
+    created_at = models.DateTimeField("saisie le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sortie"
+        ordering = ["-exited_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(episode__isnull=False) | Q(reason__in=EXIT_REASONS_WITHOUT_EPISODE),
+                name="positive_exit_needs_an_episode",
+                violation_error_message="Une sortie vers l'emploi ou la formation suppose un accompagnement en cours.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Sortie du {self.exited_on:%d/%m/%Y} ({self.get_reason_display()})"
+
+    @property
+    def is_positive(self):
+        return self.reason in POSITIVE_EXIT_REASONS

@@ -32,6 +32,19 @@ def may_read_nominative_data(user):
     return bool(user and user.is_authenticated and user.is_active and user.has_role(*NOMINATIVE_ROLES))
 
 
+def _file_ids(**filters):
+    """Ids of the files matching `filters` on the Beneficiary model (a subquery, never evaluated here)."""
+    from .models import Beneficiary
+
+    return Beneficiary.objects.filter(**filters).values("id")
+
+
+def _files_with_a_referent():
+    from .models import ReferentAssignment
+
+    return ReferentAssignment.objects.filter(ended_on__isnull=True).values("beneficiary_id")
+
+
 def _sector_relation(user):
     """Orientation officers: the files of their organisation's sectors; the Département's officers also
     the unassigned queue."""
@@ -46,28 +59,51 @@ def _sector_relation(user):
     return relation
 
 
+def _lead_organisation_relation(user):
+    """Orientation officers and managers of the lead organisation of the current orientation."""
+    if user.organisation_id is None:
+        return Q(pk__in=[])
+    return Q(pk__in=_file_ids(orientations__ended_on__isnull=True, orientations__organisation_id=user.organisation_id))
+
+
+def _referent_relation(user):
+    """The files the user is the current referent of."""
+    return Q(pk__in=_file_ids(referent_assignments__ended_on__isnull=True, referent_assignments__agent=user))
+
+
 def _authored_relation(user):
-    """Records the user wrote. The journey adds interviews, diagnostics, contracts… here."""
-    return Q(created_by=user)
+    """Records the user wrote: the file itself, its interviews, diagnostics, contracts, exits."""
+    return (
+        Q(created_by=user)
+        | Q(pk__in=_file_ids(interviews__created_by=user))
+        | Q(pk__in=_file_ids(diagnostics__created_by=user))
+        | Q(pk__in=_file_ids(contracts__created_by=user))
+        | Q(pk__in=_file_ids(exits__created_by=user))
+    )
+
+
+def _followed_by(members):
+    """Files whose current referent is one of `members` (a subquery of user ids), or that one of them
+    created while no referent is designated yet."""
+    return Q(pk__in=_file_ids(referent_assignments__ended_on__isnull=True, referent_assignments__agent__in=members)) | (
+        Q(created_by__in=members) & ~Q(pk__in=_files_with_a_referent())
+    )
 
 
 def _team_relation(user):
-    """Referents: the files of their team. Until referents are designated, a team's files are those its
-    members created."""
-    return Q(created_by__in=teammates_of(user))
+    """Referents: the files of their team."""
+    return _followed_by(teammates_of(user))
 
 
 def _managed_teams_relation(user):
     """Managers: the files followed by the teams they manage."""
-    members = User.objects.filter(teams__manager=user).values("id")
-    return Q(created_by__in=members)
+    return _followed_by(User.objects.filter(teams__manager=user).values("id"))
 
 
 def _share_relation(user):
     """Explicit shares (django-guardian), with a user or with the user's organisation."""
     return Q(user_grants__user=user, user_grants__permission__codename="view_beneficiary") | Q(
-        group_grants__group__in=user.groups.values("id"),
-        group_grants__permission__codename="view_beneficiary",
+        group_grants__group__in=user.groups.values("id"), group_grants__permission__codename="view_beneficiary"
     )
 
 
@@ -75,11 +111,11 @@ def relations_for(user):
     roles = user.role_codes
     relation = Q(pk__in=[])
     if Role.ORIENTATION_OFFICER in roles:
-        relation |= _sector_relation(user)
+        relation |= _sector_relation(user) | _lead_organisation_relation(user) | _authored_relation(user)
     if Role.REFERENT in roles:
-        relation |= _authored_relation(user) | _team_relation(user)
+        relation |= _referent_relation(user) | _team_relation(user) | _authored_relation(user)
     if Role.MANAGER in roles:
-        relation |= _managed_teams_relation(user) | _authored_relation(user)
+        relation |= _managed_teams_relation(user) | _lead_organisation_relation(user) | _authored_relation(user)
     if Role.CAF_AGENT in roles:
         relation |= _authored_relation(user)
     return relation

@@ -3,14 +3,38 @@
 Audited models log their own creations and changes; the services add what no model save says (shares).
 """
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
+from partners.enums import Role
 
-from .enums import FileOrigin
-from .models import Beneficiary, RightsStateChange
+from .enums import (
+    DEFAULT_WEEKLY_HOURS,
+    EXIT_REASONS_WITHOUT_EPISODE,
+    MAX_WEEKLY_HOURS,
+    ActivityStatus,
+    ContractKind,
+    FileOrigin,
+    InterviewKind,
+    InterviewStatus,
+)
+from .models import (
+    Activity,
+    ActivityHours,
+    Beneficiary,
+    Contract,
+    ContractHoursStep,
+    Episode,
+    Exit,
+    Interview,
+    ReferentAssignment,
+    RightsStateChange,
+)
 from .permissions import revoke_share, share_file
 
 MANUAL_SOURCE = "Saisie manuelle"
@@ -84,3 +108,227 @@ def file_share_revoke(*, share, by):
     revoke_share(share)
     record(Action.UPDATE, obj=share, fields=["revoked_at"], user=by)
     return share
+
+
+# The journey: referent, interviews and episodes, contracts and activities, exits -----------------------------
+def _not_in_future(value, field, label):
+    if value > timezone.localdate():
+        raise ValidationError({field: f"{label} ne peut pas être dans le futur."})
+
+
+def _current_orientation(beneficiary):
+    """The current orientation, through the reverse relation the orientation app maintains."""
+    return beneficiary.orientations.filter(ended_on__isnull=True).select_related("organisation").first()
+
+
+@transaction.atomic
+def referent_designate(*, beneficiary, agent, designated_on, by, reason=""):
+    """The lead organisation names the single referent; a previous referent's assignment is closed."""
+    orientation = _current_orientation(beneficiary)
+    if orientation is None:
+        raise ValidationError("Un référent ne peut être désigné qu'après une orientation.")
+    if agent.organisation_id != orientation.organisation_id:
+        raise ValidationError({"agent": "Le référent doit appartenir à l'organisme référent de l'orientation."})
+    if not agent.is_active or not agent.has_role(Role.REFERENT):
+        raise ValidationError({"agent": "Cette personne n'a pas le rôle de référent."})
+    _not_in_future(designated_on, "designated_on", "La date de désignation")
+    if designated_on < orientation.decided_on:
+        raise ValidationError({"designated_on": "La désignation ne peut pas précéder la décision d'orientation."})
+    current = (
+        ReferentAssignment.objects.select_for_update().filter(beneficiary=beneficiary, ended_on__isnull=True).first()
+    )
+    if current is not None:
+        if current.agent_id == agent.pk:
+            raise ValidationError({"agent": "Cette personne est déjà la référente du dossier."})
+        if designated_on < current.designated_on:
+            raise ValidationError({"designated_on": "La désignation ne peut pas précéder celle du référent actuel."})
+        current.ended_on = designated_on
+        current.end_reason = reason or "Changement de référent"
+        current.save(update_fields=["ended_on", "end_reason"])
+    return ReferentAssignment.objects.create(
+        beneficiary=beneficiary,
+        agent=agent,
+        organisation_id=orientation.organisation_id,
+        designated_on=designated_on,
+        designated_by=by,
+    )
+
+
+def _end_referent(beneficiary, *, on, reason):
+    current = ReferentAssignment.objects.filter(beneficiary=beneficiary, ended_on__isnull=True).first()
+    if current is not None:
+        current.ended_on = max(on, current.designated_on)
+        current.end_reason = reason
+        current.save(update_fields=["ended_on", "end_reason"])
+
+
+def _touch_last_contact(beneficiary, held_on):
+    if beneficiary.last_contact_on is None or held_on > beneficiary.last_contact_on:
+        Beneficiary.objects.filter(pk=beneficiary.pk).update(last_contact_on=held_on)
+        beneficiary.last_contact_on = held_on
+
+
+def _maybe_open_episode(interview):
+    """The first held accompaniment interview after the orientation opens an episode (SPEC §2 step 6)."""
+    if not (interview.status == InterviewStatus.HELD and interview.is_accompaniment):
+        return None
+    orientation = _current_orientation(interview.beneficiary)
+    if orientation is None or interview.held_on < orientation.decided_on:
+        return None
+    if Episode.objects.filter(beneficiary_id=interview.beneficiary_id, ended_on__isnull=True).exists():
+        return None
+    return Episode.objects.create(
+        beneficiary_id=interview.beneficiary_id, started_on=interview.held_on, opening_interview=interview
+    )
+
+
+def _check_interview(*, status, held_on, scheduled_for, complementary_rights, kind):
+    if status == InterviewStatus.HELD:
+        if held_on is None:
+            raise ValidationError({"held_on": "Indiquez la date à laquelle l'entretien s'est tenu."})
+        _not_in_future(held_on, "held_on", "La date de l'entretien tenu")
+    elif held_on is not None:
+        raise ValidationError({"held_on": "Seul un entretien tenu a une date de tenue."})
+    if complementary_rights and kind != InterviewKind.CAF_RIGHTS:
+        raise ValidationError(
+            {"complementary_rights": "Les droits complémentaires se saisissent sur un entretien d'accès aux droits."}
+        )
+
+
+@transaction.atomic
+def interview_record(*, beneficiary, by, participants=(), **fields):
+    """Records an interview; a held one updates the last contact date and may open an episode."""
+    _check_interview(
+        status=fields.get("status", InterviewStatus.PLANNED),
+        held_on=fields.get("held_on"),
+        scheduled_for=fields.get("scheduled_for"),
+        complementary_rights=fields.get("complementary_rights"),
+        kind=fields.get("kind"),
+    )
+    interview = Interview.objects.create(beneficiary=beneficiary, created_by=by, **fields)
+    if participants:
+        interview.participants.set(participants)
+    if interview.status == InterviewStatus.HELD:
+        _touch_last_contact(beneficiary, interview.held_on)
+        _maybe_open_episode(interview)
+    return interview
+
+
+@transaction.atomic
+def interview_update(*, interview, by, participants=None, **fields):
+    if hasattr(interview, "opened_episode") and fields.get("status", interview.status) != InterviewStatus.HELD:
+        raise ValidationError({"status": "Cet entretien a ouvert l'accompagnement : il reste « tenu »."})
+    for name, value in fields.items():
+        setattr(interview, name, value)
+    _check_interview(
+        status=interview.status,
+        held_on=interview.held_on,
+        scheduled_for=interview.scheduled_for,
+        complementary_rights=interview.complementary_rights,
+        kind=interview.kind,
+    )
+    interview.save()
+    if participants is not None:
+        interview.participants.set(participants)
+    if interview.status == InterviewStatus.HELD:
+        _touch_last_contact(interview.beneficiary, interview.held_on)
+        _maybe_open_episode(interview)
+    return interview
+
+
+def _check_hours(weekly_hours, reduction_reason):
+    if weekly_hours > MAX_WEEKLY_HOURS:
+        raise ValidationError({"weekly_hours": f"Au plus {MAX_WEEKLY_HOURS} heures par semaine."})
+    if weekly_hours < 0:
+        raise ValidationError({"weekly_hours": "Le nombre d'heures ne peut pas être négatif."})
+    if weekly_hours < DEFAULT_WEEKLY_HOURS and not reduction_reason:
+        raise ValidationError(
+            {"hours_reduction_reason": f"En dessous de {DEFAULT_WEEKLY_HOURS} heures, indiquez le motif de réduction."}
+        )
+    if weekly_hours >= DEFAULT_WEEKLY_HOURS and reduction_reason:
+        raise ValidationError({"hours_reduction_reason": "Un motif de réduction suppose moins de 15 heures."})
+
+
+@transaction.atomic
+def contract_sign(*, beneficiary, by, hours_steps=(), **fields):
+    """Records a signed commitment contract; there is none without a current orientation."""
+    orientation = _current_orientation(beneficiary)
+    if orientation is None:
+        raise ValidationError("Un contrat ne peut être signé qu'avec une orientation en cours.")
+    signed_on = fields["signed_on"]
+    _not_in_future(signed_on, "signed_on", "La date de signature")
+    if signed_on < orientation.decided_on and fields.get("kind", ContractKind.CE) == ContractKind.CE:
+        raise ValidationError({"signed_on": "Le contrat ne peut pas être signé avant la décision d'orientation."})
+    if fields["ends_on"] <= fields["starts_on"]:
+        raise ValidationError({"ends_on": "La fin du contrat doit suivre son début."})
+    _check_hours(fields.get("weekly_hours", DEFAULT_WEEKLY_HOURS), fields.get("hours_reduction_reason", ""))
+    contract = Contract.objects.create(beneficiary=beneficiary, created_by=by, **fields)
+    previous = contract.weekly_hours
+    for starts_on, hours in sorted(hours_steps):
+        if not contract.starts_on < starts_on <= contract.ends_on:
+            raise ValidationError({"hours_steps": "Chaque palier commence pendant le contrat, après son début."})
+        if hours > MAX_WEEKLY_HOURS or hours < previous:
+            raise ValidationError({"hours_steps": "Les paliers montent progressivement, jusqu'à 20 heures au plus."})
+        ContractHoursStep.objects.create(contract=contract, starts_on=starts_on, weekly_hours=hours)
+        previous = hours
+    return contract
+
+
+@transaction.atomic
+def activity_add(*, contract, by, **fields):
+    if fields["ends_on"] < fields["starts_on"]:
+        raise ValidationError({"ends_on": "La fin de l'activité doit suivre son début."})
+    return Activity.objects.create(contract=contract, created_by=by, **fields)
+
+
+@transaction.atomic
+def activity_record_hours(*, activity, week_of, hours, by):
+    """Records the hours done on an activity for the week containing `week_of` (from Monday)."""
+    monday = week_of - datetime.timedelta(days=week_of.weekday())
+    if monday > timezone.localdate():
+        raise ValidationError({"week_of": "Les heures réalisées ne peuvent pas concerner une semaine future."})
+    if monday + datetime.timedelta(days=6) < activity.starts_on or monday > activity.ends_on:
+        raise ValidationError({"week_of": "Cette semaine est en dehors des dates de l'activité."})
+    if hours < 0 or hours > 60:
+        raise ValidationError({"hours": "Les heures réalisées vont de 0 à 60 par semaine."})
+    record_, _ = ActivityHours.objects.update_or_create(
+        activity=activity, week_of=monday, defaults={"hours": hours, "recorded_by": by}
+    )
+    if activity.status == ActivityStatus.PLANNED:
+        activity.status = ActivityStatus.IN_PROGRESS
+        activity.save(update_fields=["status"])
+    return record_
+
+
+@transaction.atomic
+def exit_record(*, beneficiary, exited_on, reason, by, comment=""):
+    """The exit closes the open episode, the current orientation and the referent's assignment.
+
+    Positive exits and `autre_accompagnement` need an accompaniment episode; `demenagement`, `fin_droits`,
+    `abandon` and `autre` can also close a file that never entered accompaniment.
+    """
+    _not_in_future(exited_on, "exited_on", "La date de sortie")
+    episode = Episode.objects.select_for_update().filter(beneficiary=beneficiary, ended_on__isnull=True).first()
+    if episode is None and reason not in EXIT_REASONS_WITHOUT_EPISODE:
+        raise ValidationError(
+            {"reason": "Ce motif de sortie suppose un accompagnement en cours : le dossier n'est pas accompagné."}
+        )
+    if episode is not None:
+        if exited_on < episode.started_on:
+            raise ValidationError(
+                {
+                    "exited_on": f"La sortie ne peut pas précéder l'entrée en accompagnement ({episode.started_on:%d/%m/%Y})."
+                }
+            )
+        episode.ended_on = exited_on
+        episode.save(update_fields=["ended_on"])
+    elif beneficiary.exits.filter(exited_on__gte=exited_on).exists() and _current_orientation(beneficiary) is None:
+        raise ValidationError("Ce dossier est déjà sorti du dispositif.")
+    exit_ = Exit.objects.create(
+        beneficiary=beneficiary, episode=episode, exited_on=exited_on, reason=reason, comment=comment, created_by=by
+    )
+    orientation = _current_orientation(beneficiary)
+    if orientation is not None:
+        orientation.close(on=max(exited_on, orientation.decided_on), reason="exit", comment=exit_.get_reason_display())
+    _end_referent(beneficiary, on=exited_on, reason="Sortie du dispositif")
+    return exit_

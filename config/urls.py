@@ -9,6 +9,7 @@ urlpatterns = [
     path("theme.css", partners_views.theme_css, name="theme_css"),
     path("", include("partners.urls")),
     path("dossiers/", include("accompaniment.urls")),
+    path("orientation/", include("orientation.urls")),
     path("journal/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]
