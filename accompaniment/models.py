@@ -309,7 +309,6 @@ class Beneficiary(AuditedModel):
             return Status.OUT_OF_SCOPE if out else Status.TO_ORIENT
         if code is None:
             code = type(self).objects.with_status().values_list("status_code", flat=True).get(pk=self.pk)
-            self.status_code = code
         return Status(code)
 
     @property
