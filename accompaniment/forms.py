@@ -8,10 +8,10 @@ import datetime
 
 from django import forms
 from django.conf import settings
-from django.forms.boundfield import BoundField
 from django.utils import timezone
 
 from partners.enums import PRIMARY_SECTOR_KIND
+from partners.forms import BootstrapBoundField, BootstrapForm
 from partners.models import Commune, Organisation, Sector, User
 
 from . import nir as nir_lib
@@ -22,26 +22,6 @@ from .permissions import may_read_nominative_data
 SHARE_MAX_DURATION = datetime.timedelta(days=365)
 
 DATE_HELP = "Format jj/mm/aaaa, par exemple 15/06/1987."
-
-
-class BootstrapBoundField(BoundField):
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        widget = widget or self.field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        if self.errors:
-            css += " is-invalid"
-        attrs["class"] = " ".join(c for c in (widget.attrs.get("class", ""), attrs.get("class", ""), css) if c)
-        return attrs
-
-
-class BootstrapForm(forms.Form):
-    bound_field_class = BootstrapBoundField
 
 
 class FrenchDateInput(forms.DateInput):
