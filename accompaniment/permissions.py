@@ -7,7 +7,7 @@ explicit shares that no relation covers.
 """
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -32,22 +32,23 @@ def may_read_nominative_data(user):
     return bool(user and user.is_authenticated and user.is_active and user.has_role(*NOMINATIVE_ROLES))
 
 
-def _file_ids(**filters):
-    """Ids of the files matching `filters` on the Beneficiary model (a subquery, never evaluated here)."""
-    from .models import Beneficiary
+def _models():
+    from .models import Beneficiary, BeneficiaryGroupObjectPermission, BeneficiaryUserObjectPermission
 
-    return Beneficiary.objects.filter(**filters).values("id")
-
-
-def _files_with_a_referent():
-    from .models import ReferentAssignment
-
-    return ReferentAssignment.objects.filter(ended_on__isnull=True).values("beneficiary_id")
+    return Beneficiary, BeneficiaryUserObjectPermission, BeneficiaryGroupObjectPermission
 
 
+def _related(name):
+    """A model that points at files, reached through the reverse relation `name` (no import of its app)."""
+    Beneficiary, *_ = _models()
+    return Beneficiary._meta.get_field(name).related_model
+
+
+# Each relation gives querysets of file ids, each read from the table that holds the relation (so that its
+# index is used); the visible files are those whose id is in their union.
 def _sector_relation(user):
     """Orientation officers: the files of their organisation's sectors; the Département's officers also
-    the unassigned queue."""
+    the unassigned queue. A condition on the file's own columns (it matches most files: no subquery)."""
     organisation = user.organisation
     if organisation is None:
         return Q(pk__in=[])
@@ -59,73 +60,87 @@ def _sector_relation(user):
     return relation
 
 
-def _lead_organisation_relation(user):
+def _lead_organisation_ids(user):
     """Orientation officers and managers of the lead organisation of the current orientation."""
     if user.organisation_id is None:
-        return Q(pk__in=[])
-    return Q(pk__in=_file_ids(orientations__ended_on__isnull=True, orientations__organisation_id=user.organisation_id))
+        return []
+    orientations = _related("orientations").objects
+    return [orientations.filter(ended_on__isnull=True, organisation_id=user.organisation_id).values("beneficiary_id")]
 
 
-def _referent_relation(user):
+def _referent_ids(user):
     """The files the user is the current referent of."""
-    return Q(pk__in=_file_ids(referent_assignments__ended_on__isnull=True, referent_assignments__agent=user))
+    return [_related("referent_assignments").objects.filter(ended_on__isnull=True, agent=user).values("beneficiary_id")]
 
 
-def _authored_relation(user):
+def _authored_ids(user):
     """Records the user wrote: the file itself, its interviews, diagnostics, contracts, exits."""
-    return (
-        Q(created_by=user)
-        | Q(pk__in=_file_ids(interviews__created_by=user))
-        | Q(pk__in=_file_ids(diagnostics__created_by=user))
-        | Q(pk__in=_file_ids(contracts__created_by=user))
-        | Q(pk__in=_file_ids(exits__created_by=user))
-    )
+    Beneficiary, *_ = _models()
+    return [Beneficiary.objects.filter(created_by=user).values("id")] + [
+        _related(name).objects.filter(created_by=user).values("beneficiary_id")
+        for name in ("interviews", "diagnostics", "contracts", "exits")
+    ]
 
 
-def _followed_by(members):
+def _followed_by_ids(members):
     """Files whose current referent is one of `members` (a subquery of user ids), or that one of them
     created while no referent is designated yet."""
-    return Q(pk__in=_file_ids(referent_assignments__ended_on__isnull=True, referent_assignments__agent__in=members)) | (
-        Q(created_by__in=members) & ~Q(pk__in=_files_with_a_referent())
-    )
+    Beneficiary, *_ = _models()
+    assignments = _related("referent_assignments").objects.filter(ended_on__isnull=True)
+    return [
+        assignments.filter(agent__in=members).values("beneficiary_id"),
+        Beneficiary.objects.filter(created_by__in=members)
+        .filter(~Exists(assignments.filter(beneficiary=OuterRef("pk"))))
+        .values("id"),
+    ]
 
 
-def _team_relation(user):
+def _team_ids(user):
     """Referents: the files of their team."""
-    return _followed_by(teammates_of(user))
+    return _followed_by_ids(teammates_of(user))
 
 
-def _managed_teams_relation(user):
+def _managed_teams_ids(user):
     """Managers: the files followed by the teams they manage."""
-    return _followed_by(User.objects.filter(teams__manager=user).values("id"))
+    return _followed_by_ids(User.objects.filter(teams__manager=user).values("id"))
 
 
-def _share_relation(user):
+def _share_ids(user):
     """Explicit shares (django-guardian), with a user or with the user's organisation."""
-    return Q(user_grants__user=user, user_grants__permission__codename="view_beneficiary") | Q(
-        group_grants__group__in=user.groups.values("id"), group_grants__permission__codename="view_beneficiary"
-    )
+    _, user_grants, group_grants = _models()
+    return [
+        user_grants.objects.filter(user=user, permission__codename="view_beneficiary").values("content_object_id"),
+        group_grants.objects.filter(group__in=user.groups.values("id"), permission__codename="view_beneficiary").values(
+            "content_object_id"
+        ),
+    ]
 
 
-def relations_for(user):
+def visible_ids(user):
+    """The ids of the files `user` may see through relations held by other tables, as one SQL subquery (a
+    UNION ALL); the sector relation of orientation officers is a condition on the file itself."""
     roles = user.role_codes
-    relation = Q(pk__in=[])
+    parts = []
     if Role.ORIENTATION_OFFICER in roles:
-        relation |= _sector_relation(user) | _lead_organisation_relation(user) | _authored_relation(user)
+        parts += _lead_organisation_ids(user)
     if Role.REFERENT in roles:
-        relation |= _referent_relation(user) | _team_relation(user) | _authored_relation(user)
+        parts += _referent_ids(user) + _team_ids(user)
     if Role.MANAGER in roles:
-        relation |= _managed_teams_relation(user) | _lead_organisation_relation(user) | _authored_relation(user)
-    if Role.CAF_AGENT in roles:
-        relation |= _authored_relation(user)
-    return relation
+        parts += _managed_teams_ids(user) + _lead_organisation_ids(user)
+    if roles & {Role.ORIENTATION_OFFICER, Role.REFERENT, Role.MANAGER, Role.CAF_AGENT}:
+        parts += _authored_ids(user)
+    parts += _share_ids(user)
+    first, *others = [part.order_by() for part in parts]  # no ORDER BY inside a UNION
+    return first.union(*others, all=True)
 
 
 def visible_beneficiaries(queryset, user):
     if not may_read_nominative_data(user):
         return queryset.none()
-    shared_ids = queryset.model.objects.filter(_share_relation(user)).values("id")
-    return queryset.filter(relations_for(user) | Q(pk__in=shared_ids))
+    relation = Q(pk__in=visible_ids(user))
+    if Role.ORIENTATION_OFFICER in user.role_codes:
+        relation |= _sector_relation(user)
+    return queryset.filter(relation)
 
 
 def sensitive_details_visible(user):
