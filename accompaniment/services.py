@@ -111,7 +111,7 @@ def file_share_revoke(*, share, by):
 
 
 # The journey: referent, interviews and episodes, contracts and activities, exits -----------------------------
-def _not_in_future(value, field, label):
+def refuse_future_date(value, field, label):
     if value > timezone.localdate():
         raise ValidationError({field: f"{label} ne peut pas être dans le futur."})
 
@@ -131,7 +131,7 @@ def referent_designate(*, beneficiary, agent, designated_on, by, reason=""):
         raise ValidationError({"agent": "Le référent doit appartenir à l'organisme référent de l'orientation."})
     if not agent.is_active or not agent.has_role(Role.REFERENT):
         raise ValidationError({"agent": "Cette personne n'a pas le rôle de référent."})
-    _not_in_future(designated_on, "designated_on", "La date de désignation")
+    refuse_future_date(designated_on, "designated_on", "La date de désignation")
     if designated_on < orientation.decided_on:
         raise ValidationError({"designated_on": "La désignation ne peut pas précéder la décision d'orientation."})
     current = (
@@ -186,7 +186,7 @@ def _check_interview(*, status, held_on, scheduled_for, complementary_rights, ki
     if status == InterviewStatus.HELD:
         if held_on is None:
             raise ValidationError({"held_on": "Indiquez la date à laquelle l'entretien s'est tenu."})
-        _not_in_future(held_on, "held_on", "La date de l'entretien tenu")
+        refuse_future_date(held_on, "held_on", "La date de l'entretien tenu")
     elif held_on is not None:
         raise ValidationError({"held_on": "Seul un entretien tenu a une date de tenue."})
     if complementary_rights and kind != InterviewKind.CAF_RIGHTS:
@@ -256,7 +256,7 @@ def contract_sign(*, beneficiary, by, hours_steps=(), **fields):
     if orientation is None:
         raise ValidationError("Un contrat ne peut être signé qu'avec une orientation en cours.")
     signed_on = fields["signed_on"]
-    _not_in_future(signed_on, "signed_on", "La date de signature")
+    refuse_future_date(signed_on, "signed_on", "La date de signature")
     if signed_on < orientation.decided_on and fields.get("kind", ContractKind.CE) == ContractKind.CE:
         raise ValidationError({"signed_on": "Le contrat ne peut pas être signé avant la décision d'orientation."})
     if fields["ends_on"] <= fields["starts_on"]:
@@ -307,7 +307,7 @@ def exit_record(*, beneficiary, exited_on, reason, by, comment=""):
     Positive exits and `autre_accompagnement` need an accompaniment episode; `demenagement`, `fin_droits`,
     `abandon` and `autre` can also close a file that never entered accompaniment.
     """
-    _not_in_future(exited_on, "exited_on", "La date de sortie")
+    refuse_future_date(exited_on, "exited_on", "La date de sortie")
     episode = Episode.objects.select_for_update().filter(beneficiary=beneficiary, ended_on__isnull=True).first()
     if episode is None and reason not in EXIT_REASONS_WITHOUT_EPISODE:
         raise ValidationError(

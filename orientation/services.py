@@ -2,25 +2,20 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accompaniment.enums import Status
 from accompaniment.models import ReferentAssignment
+from accompaniment.services import refuse_future_date
 
 from .enums import SENSITIVE_CATEGORIES, BarrierCategoryCode, BarrierLevel, OrientationEndReason
 from .models import Diagnostic, DiagnosticBarrier, Orientation
-
-
-def _not_in_future(value, field, label):
-    if value > timezone.localdate():
-        raise ValidationError({field: f"{label} ne peut pas être dans le futur."})
 
 
 @transaction.atomic
 def diagnostic_record(*, beneficiary, by, barriers, participants=(), **fields):
     """Records a diagnostic as one event. `barriers` maps a category code to a dict with `level`, `comment`
     and optional `situations`; categories left out are stored as "not addressed"."""
-    _not_in_future(fields["held_on"], "held_on", "La date du diagnostic")
+    refuse_future_date(fields["held_on"], "held_on", "La date du diagnostic")
     diagnostic = Diagnostic.objects.create(beneficiary=beneficiary, created_by=by, **fields)
     if participants:
         diagnostic.participants.set(participants)
@@ -42,7 +37,7 @@ def comment_visible(barrier, user):
 
 
 def _check_decision(beneficiary, decided_on, organisation):
-    _not_in_future(decided_on, "decided_on", "La date de décision")
+    refuse_future_date(decided_on, "decided_on", "La date de décision")
     if beneficiary.status == Status.OUT_OF_SCOPE:
         raise ValidationError("Ce dossier est hors champ (droit clos ou non soumis aux droits et devoirs).")
     if organisation is None:
