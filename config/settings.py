@@ -301,6 +301,8 @@ PARCOURS_ACCENT_COLOR = env("PARCOURS_ACCENT_COLOR", "#f2a900")
 PARCOURS_LOGO = env("PARCOURS_LOGO", "img/logo-departement.svg")
 PARCOURS_CONTACT_EMAIL = env("PARCOURS_CONTACT_EMAIL", "dpo@departement.example")
 PARCOURS_DPO_EMAIL = env("PARCOURS_DPO_EMAIL", "dpo@departement.example")
+# Where a person contests an orientation decision (named in the notification letter).
+PARCOURS_ADMINISTRATIVE_COURT = env("PARCOURS_ADMINISTRATIVE_COURT", "tribunal administratif de Marseille")
 # Deadlines whose clock started before this date are not created (no backlog of breaches at switch-on).
 PARCOURS_GO_LIVE_DATE = date.fromisoformat(env("PARCOURS_GO_LIVE_DATE", "2025-01-01"))
 PARCOURS_PAGE_SIZE = int(env("PARCOURS_PAGE_SIZE", "50"))
@@ -315,5 +317,15 @@ LOGGING = {
         # Never log request bodies or SQL parameters: they may hold nominative data.
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Legal notice ("Mentions légales", LCEN art. 6): the publisher's address and the host -------------------
+# Set by each deployment; the page says plainly which ones are not filled in yet.
+PARCOURS_OPERATOR_ADDRESS = env("PARCOURS_OPERATOR_ADDRESS", "")
+PARCOURS_HOST_NAME = env("PARCOURS_HOST_NAME", "")
+PARCOURS_HOST_ADDRESS = env("PARCOURS_HOST_ADDRESS", "")
+PARCOURS_HOST_PHONE = env("PARCOURS_HOST_PHONE", "")
+# --- end of the legal-notice block ---------------------------------------------------------------------------

@@ -12,6 +12,11 @@ def operator(request):
             "logo": settings.PARCOURS_LOGO,
             "contact_email": settings.PARCOURS_CONTACT_EMAIL,
             "dpo_email": settings.PARCOURS_DPO_EMAIL,
+            # Legal notice: the publisher's address and the host (empty until the deployment sets them).
+            "address": settings.PARCOURS_OPERATOR_ADDRESS,
+            "host_name": settings.PARCOURS_HOST_NAME,
+            "host_address": settings.PARCOURS_HOST_ADDRESS,
+            "host_phone": settings.PARCOURS_HOST_PHONE,
         }
     }
 

@@ -12,7 +12,7 @@ class BootstrapBoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
-        if isinstance(widget, forms.CheckboxInput):
+        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
             css = "form-check-input"
         elif isinstance(widget, forms.Select):
             css = "form-select"

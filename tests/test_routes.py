@@ -34,6 +34,9 @@ ROUTES = {
     "accompaniment:edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:revoke_share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:decide": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
+    "orientation:notify": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:letter": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "admin:index": {ANONYMOUS: 302, REFERENT: 302, OTHER: 302, STRANGER: 302},
@@ -55,7 +58,7 @@ NON_NOMINATIVE_ROUTES = {
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
-POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share"}
+POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share", "orientation:notify"}
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
 SKIPPED_PREFIXES = ("admin:",)
@@ -86,6 +89,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["file"].pk
         elif key == "share_pk":
             kwargs[key] = objects["share"].pk
+        elif key == "orientation_pk":
+            kwargs[key] = objects["orientation"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -96,6 +101,7 @@ def objects(followed_file, referent):
     import datetime
 
     from accompaniment.permissions import share_file
+    from orientation.services import orientation_decide
 
     share = share_file(
         beneficiary=followed_file,
@@ -104,7 +110,14 @@ def objects(followed_file, referent):
         ends_on=datetime.date.today() + datetime.timedelta(days=30),
         user=UserFactory(organisation=referent.organisation, roles=[Role.REFERENT]),
     )
-    return {"file": followed_file, "share": share}
+    orientation = orientation_decide(
+        beneficiary=followed_file,
+        pathway="social_pro",
+        organisation=referent.organisation,
+        decided_on=datetime.date.today(),
+        by=UserFactory(organisation=referent.organisation, roles=[Role.ORIENTATION_OFFICER]),
+    )
+    return {"file": followed_file, "share": share, "orientation": orientation}
 
 
 def test_every_route_has_declared_expectations():
@@ -133,7 +146,7 @@ def test_route_answers_each_persona_as_declared(
 
 def _privileged_user_for(name, referent, departement):
     """The persona that may read the route: the referent, or a Département orientation officer."""
-    if name == "accompaniment:unassigned":
+    if name in ("accompaniment:unassigned", "orientation:decide"):
         return UserFactory(organisation=departement, roles=[Role.ORIENTATION_OFFICER])
     return referent
 
