@@ -14,7 +14,7 @@ from audit.services import log_list, log_read
 from partners.enums import Role
 from partners.models import SectorCommune
 
-from . import services, timeline
+from . import sections, services, timeline
 from .filters import BeneficiaryFilter, sort_columns
 from .forms import AssignForm, BeneficiaryForm, FileShareForm, departement_communes, primary_sectors
 from .models import Beneficiary
@@ -126,24 +126,13 @@ def _detail_context(request, file, share_form=None):
             else []
         ),
         "events": timeline.events_for(file),
-        **_orientation_context(request.user, file),
+        **sections.context_for(request, file),
         "active_shares": [
             share for share in file.shares.select_related("user", "organisation", "created_by") if share.is_active
         ],
         "may_write": may_write,
         "share_form": (share_form or FileShareForm()) if may_write else None,
         "nav_active": "files",
-    }
-
-
-def _orientation_context(user, file):
-    """The orientation card (the orientation app maintains these rows; read through the reverse relation)."""
-    orientations = list(file.orientations.select_related("organisation", "decided_by"))
-    current = next((o for o in orientations if o.ended_on is None), None)
-    return {
-        "current_orientation": current,
-        "past_orientations": [o for o in orientations if o.ended_on is not None],
-        "may_orient": user.has_role(Role.ORIENTATION_OFFICER),
     }
 
 

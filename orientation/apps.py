@@ -6,4 +6,15 @@ class OrientationConfig(AppConfig):
     verbose_name = "Orientation"
 
     def ready(self):
-        from . import timeline  # noqa: F401  (registers the orientation events of the file's timeline)
+        from accompaniment import sections
+
+        from .timeline import register_providers
+        from .views import file_sections_context
+
+        register_providers()
+        sections.register(
+            file_sections_context,
+            main=["orientation/_file_diagnostics.html"],
+            side=["orientation/_file_orientation.html"],
+            order=10,
+        )

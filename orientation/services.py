@@ -5,10 +5,39 @@ from django.db import transaction
 
 from accompaniment.enums import Status
 from accompaniment.models import ReferentAssignment
+from accompaniment.permissions import sensitive_details_visible
 from accompaniment.services import refuse_future_date
+from partners.enums import OrganisationType
 
 from .enums import SENSITIVE_CATEGORIES, BarrierCategoryCode, BarrierLevel, OrientationEndReason
 from .models import Diagnostic, DiagnosticBarrier, Orientation
+
+# The organisations that may lead an accompaniment (SPEC §2 step 4).
+LEAD_ORGANISATION_TYPES = (
+    OrganisationType.DEPARTEMENT,
+    OrganisationType.FRANCE_TRAVAIL,
+    OrganisationType.CCAS,
+    OrganisationType.MISSION_LOCALE,
+    OrganisationType.CAP_EMPLOI,
+    OrganisationType.INSERTION_OPERATOR,
+)
+
+
+def tripartite_error(participants):
+    """A tripartite diagnostic brings together the person, a France Travail counsellor and a Département
+    insertion worker: the message saying who is missing among `participants`, or "" when none is."""
+    types = {user.organisation.type for user in participants if user.organisation_id}
+    missing = []
+    if OrganisationType.FRANCE_TRAVAIL not in types:
+        missing.append("un agent de France Travail")
+    if OrganisationType.DEPARTEMENT not in types:
+        missing.append("un agent du Département")
+    if not missing:
+        return ""
+    return (
+        "Un diagnostic tripartite réunit la personne, un conseiller France Travail et un agent d'insertion du "
+        f"Département : ajoutez aux professionnels présents {' et '.join(missing)}."
+    )
 
 
 @transaction.atomic
@@ -16,6 +45,8 @@ def diagnostic_record(*, beneficiary, by, barriers, participants=(), **fields):
     """Records a diagnostic as one event. `barriers` maps a category code to a dict with `level`, `comment`
     and optional `situations`; categories left out are stored as "not addressed"."""
     refuse_future_date(fields["held_on"], "held_on", "La date du diagnostic")
+    if fields.get("tripartite") and (error := tripartite_error(participants)):
+        raise ValidationError({"participants": error})
     diagnostic = Diagnostic.objects.create(beneficiary=beneficiary, created_by=by, **fields)
     if participants:
         diagnostic.participants.set(participants)
@@ -33,21 +64,25 @@ def diagnostic_record(*, beneficiary, by, barriers, participants=(), **fields):
 
 def comment_visible(barrier, user):
     """Comments on health and family are readable only by social workers (who may see the file)."""
-    return barrier.category not in SENSITIVE_CATEGORIES or user.is_social_worker
+    return barrier.category not in SENSITIVE_CATEGORIES or sensitive_details_visible(user)
 
 
-def _check_decision(beneficiary, decided_on, organisation):
+def _check_decision(beneficiary, decided_on, organisation, diagnostic=None):
     refuse_future_date(decided_on, "decided_on", "La date de décision")
     if beneficiary.status == Status.OUT_OF_SCOPE:
         raise ValidationError("Ce dossier est hors champ (droit clos ou non soumis aux droits et devoirs).")
     if organisation is None:
         raise ValidationError({"organisation": "Choisissez l'organisme référent."})
+    if organisation.type not in LEAD_ORGANISATION_TYPES:
+        raise ValidationError({"organisation": "Cet organisme ne peut pas être organisme référent."})
+    if diagnostic is not None and diagnostic.beneficiary_id != beneficiary.pk:
+        raise ValidationError({"diagnostic": "Ce diagnostic appartient à un autre dossier."})
 
 
 @transaction.atomic
 def orientation_decide(*, beneficiary, pathway, organisation, decided_on, by, reasoning="", diagnostic=None):
     """A first orientation (or a new one after an exit). A file with a current orientation is reoriented."""
-    _check_decision(beneficiary, decided_on, organisation)
+    _check_decision(beneficiary, decided_on, organisation, diagnostic)
     if Orientation.objects.select_for_update().filter(beneficiary=beneficiary, ended_on__isnull=True).exists():
         raise ValidationError("Ce dossier a déjà une orientation en cours : utilisez la réorientation.")
     return Orientation.objects.create(
@@ -65,7 +100,7 @@ def orientation_decide(*, beneficiary, pathway, organisation, decided_on, by, re
 def orientation_reorient(*, beneficiary, pathway, organisation, decided_on, by, reason, reasoning="", diagnostic=None):
     """Closes the current orientation with a reason and decides the new one; history is kept. When the lead
     organisation changes, the referent's assignment ends: the new organisation names its own."""
-    _check_decision(beneficiary, decided_on, organisation)
+    _check_decision(beneficiary, decided_on, organisation, diagnostic)
     if not reason:
         raise ValidationError({"reason": "Indiquez le motif de la réorientation."})
     current = Orientation.objects.select_for_update().filter(beneficiary=beneficiary, ended_on__isnull=True).first()

@@ -1,41 +1,95 @@
-"""Orientation events in the file's timeline (one query)."""
+"""Orientation events of the file's timeline: one query per provider, registered by OrientationConfig.ready().
+
+Diagnostic events never carry barrier comments (some are sensitive): only levels are counted.
+"""
+
+from django.db.models import Count, Q
 
 from accompaniment.timeline import Event, on_day, person, register
 
+from .enums import BarrierLevel
+from .models import Diagnostic, Orientation
 
-@register
-def orientations(beneficiary):
+
+def orientation_events(beneficiary):
+    """Decided, notified and closed, with who did each (the closing one: whoever decided the next)."""
+    orientations = Orientation.objects.filter(beneficiary=beneficiary).select_related(
+        "organisation", "decided_by__organisation", "notified_by__organisation", "next__decided_by__organisation"
+    )
     events = []
-    for orientation in beneficiary.orientations.select_related("organisation", "decided_by", "notified_by"):
+    for orientation in orientations:
+        decided_by = orientation.decided_by
+        details = [f"Organisme référent : {orientation.organisation}"]
+        if orientation.previous_id:
+            details.insert(0, "Réorientation")
         events.append(
             Event(
                 at=on_day(orientation.decided_on),
-                title=f"Orientation : {orientation.get_pathway_display()}",
-                actor=person(orientation.decided_by),
-                details=(f"Organisme référent : {orientation.organisation}",),
+                title=f"Orientation décidée : {orientation.get_pathway_display()}",
+                actor=person(decided_by, decided_by.organisation),
+                details=tuple(details),
                 kind="orientation",
                 date_only=True,
             )
         )
         if orientation.notified_on:
+            notified_by = orientation.notified_by
             events.append(
                 Event(
                     at=on_day(orientation.notified_on),
                     title="Courrier de notification envoyé",
-                    actor=person(orientation.notified_by),
+                    actor=person(notified_by, notified_by.organisation) if notified_by else "",
                     kind="orientation",
                     date_only=True,
                 )
             )
         if orientation.ended_on:
-            reason = orientation.get_end_reason_display()
+            following = getattr(orientation, "next", None)
+            closer = following.decided_by if following else None
             events.append(
                 Event(
                     at=on_day(orientation.ended_on),
-                    title=f"Orientation close : {reason}",
-                    details=(orientation.end_comment,) if orientation.end_comment else (),
+                    title=f"Orientation close : {orientation.get_end_reason_display()}",
+                    actor=person(closer, closer.organisation) if closer else "",
+                    details=(f"Motif : {orientation.end_comment}",) if orientation.end_comment else (),
                     kind="orientation",
                     date_only=True,
                 )
             )
     return events
+
+
+def diagnostic_events(beneficiary):
+    diagnostics = (
+        Diagnostic.objects.filter(beneficiary=beneficiary)
+        .select_related("created_by__organisation")
+        .annotate(
+            strong=Count("barriers", filter=Q(barriers__level=BarrierLevel.STRONG)),
+            medium=Count("barriers", filter=Q(barriers__level=BarrierLevel.MEDIUM)),
+        )
+        .order_by("-held_on", "-id")
+    )
+    events = []
+    for diagnostic in diagnostics:
+        details = [f"Freins forts : {diagnostic.strong}, freins moyens : {diagnostic.medium}"]
+        if diagnostic.suggested_pathway:
+            details.append(f"Parcours proposé : {diagnostic.get_suggested_pathway_display()}")
+        if diagnostic.place:
+            details.append(f"Lieu : {diagnostic.place}")
+        author = diagnostic.created_by
+        events.append(
+            Event(
+                at=on_day(diagnostic.held_on),
+                title="Diagnostic tripartite" if diagnostic.tripartite else "Diagnostic socio-professionnel",
+                actor=person(author, author.organisation),
+                details=tuple(details),
+                kind="diagnostic",
+                date_only=True,
+            )
+        )
+    return events
+
+
+def register_providers():
+    register(orientation_events)
+    register(diagnostic_events)

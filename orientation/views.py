@@ -1,105 +1,433 @@
-"""Orientation decisions from the file: decide or reorient, record the letter as sent, download it."""
+"""Diagnostics, orientation decisions, notification letters and the orientation officers' worklist.
 
+Every file comes from `Beneficiary.objects.for_user(user)` (404 out of reach); the role is checked after
+(403). Sensitive diagnostic comments (health, family) leave this module only for social workers: views and
+`file_sections_context` hand templates `BarrierRow`s whose comment is already masked, never the barrier.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
+from accompaniment.enums import Status
 from accompaniment.models import Beneficiary
 from audit.models import Action
-from audit.services import log_read, record
+from audit.services import log_list, log_read, record
 from partners.enums import Role
 
 from . import services
-from .forms import NotifyForm, OrientationForm
+from .enums import BARRIER_LEVEL_RANK, BarrierCategoryCode, BarrierLevel
+from .forms import (
+    DiagnosticForm,
+    NotifyForm,
+    OrientationForm,
+    QuickDecisionForm,
+    WorklistFilterForm,
+    grouped_organisation_choices,
+    lead_organisations,
+)
 from .letters import orientation_letter_pdf
-from .models import Orientation
+from .models import Diagnostic, Orientation
+
+# Who records diagnostics and downloads letters (among the users who may see the file).
+CASEWORKER_ROLES = (Role.REFERENT, Role.ORIENTATION_OFFICER, Role.MANAGER)
+
+MASKED_COMMENT = "Commentaire confidentiel (réservé aux travailleurs sociaux)"
+NOTIFY_PREFIX = "notification"
+LEVEL_BADGES = {
+    BarrierLevel.STRONG: "text-bg-danger",
+    BarrierLevel.MEDIUM: "text-bg-warning",
+    BarrierLevel.NONE: "text-bg-success",
+    BarrierLevel.NOT_ADDRESSED: "text-bg-light border",
+}
+CATEGORY_ORDER = {code: index for index, code in enumerate(BarrierCategoryCode.values)}
 
 
-def _officer_file(user, pk):
-    """A file the user may see (404 otherwise), for an orientation officer (403 otherwise)."""
-    file = get_object_or_404(Beneficiary.objects.for_user(user).with_status(), pk=pk)
-    if not user.has_role(Role.ORIENTATION_OFFICER):
-        raise PermissionDenied("Seuls les chargés d'orientation décident des orientations.")
-    return file
+def may_decide(user):
+    return user.has_role(Role.ORIENTATION_OFFICER)
+
+
+def may_record_diagnostic(user):
+    return user.has_role(*CASEWORKER_ROLES)
+
+
+def _require(allowed, message=""):
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _visible_file(user, pk):
+    files = Beneficiary.objects.for_user(user).with_status().select_related("commune", "sector")
+    return get_object_or_404(files, pk=pk)
 
 
 def _visible_orientation(user, pk):
     visible = Beneficiary.objects.for_user(user).values("id")
-    return get_object_or_404(
-        Orientation.objects.select_related("beneficiary", "organisation").filter(beneficiary__in=visible), pk=pk
+    orientations = Orientation.objects.filter(beneficiary__in=visible).select_related(
+        "beneficiary", "organisation", "decided_by", "notified_by"
     )
+    return get_object_or_404(orientations, pk=pk)
 
 
 def _add_errors(form, error):
+    """A service's ValidationError shown next to the field it names (or above the form)."""
     if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
 
 
+def _is_partial(request):
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+
+
+# Barriers, masked for whoever is not a social worker ---------------------------------------------------------
+@dataclass(frozen=True)
+class BarrierRow:
+    """What a template may show of a barrier: its comment is masked unless the user may read it."""
+
+    category: str
+    label: str
+    level: str
+    level_label: str
+    sensitive: bool
+    situations: tuple[str, ...]
+    comment: str
+    comment_masked: bool
+    is_open: bool
+    lifted_on: object = None
+
+    @property
+    def addressed(self):
+        return self.level != BarrierLevel.NOT_ADDRESSED
+
+    @property
+    def badge_class(self):
+        return LEVEL_BADGES[self.level]
+
+
+def barrier_rows(barriers, user):
+    """Rows strongest first, then in the categories' order. `barriers` should prefetch `situations`."""
+    rows = []
+    for barrier in sorted(barriers, key=lambda b: (BARRIER_LEVEL_RANK[b.level], CATEGORY_ORDER[b.category])):
+        visible = services.comment_visible(barrier, user)
+        rows.append(
+            BarrierRow(
+                category=barrier.category,
+                label=barrier.get_category_display(),
+                level=barrier.level,
+                level_label=barrier.get_level_display(),
+                sensitive=barrier.is_sensitive,
+                situations=tuple(s.label for s in barrier.situations.all()),
+                comment=barrier.comment if visible else "",
+                comment_masked=bool(barrier.comment) and not visible,
+                is_open=barrier.is_open,
+                lifted_on=barrier.lifted_on,
+            )
+        )
+    return rows
+
+
+@dataclass
+class DiagnosticView:
+    diagnostic: Diagnostic
+    barriers: list = field(default_factory=list)
+    participants: list = field(default_factory=list)
+
+
+def _diagnostic_view(diagnostic, user):
+    """Three queries: the barriers, their situations, the participants with their organisations."""
+    return DiagnosticView(
+        diagnostic=diagnostic,
+        barriers=barrier_rows(diagnostic.barriers.prefetch_related("situations"), user),
+        participants=list(diagnostic.participants.select_related("organisation")),
+    )
+
+
+# The file page's sections (included by the accompaniment file page) -----------------------------------------
+@dataclass
+class FileSections:
+    file: Beneficiary
+    current: Orientation | None
+    history: list
+    diagnostics: list
+    latest: DiagnosticView | None
+    may_decide: bool
+    may_record_diagnostic: bool
+    may_download_letter: bool
+    notify_form: NotifyForm | None
+
+
+def file_sections_context(request, beneficiary):
+    """The context of templates/orientation/_file_orientation.html and _file_diagnostics.html, under one
+    key, `orientation_sections`. A constant number of queries (five) whatever the history's length."""
+    user = request.user
+    orientations = list(
+        beneficiary.orientations.select_related("organisation", "decided_by", "notified_by", "diagnostic")
+    )
+    current = next((o for o in orientations if o.ended_on is None), None)
+    diagnostics = list(beneficiary.diagnostics.select_related("created_by__organisation"))
+    deciding = may_decide(user)
+    sections = FileSections(
+        file=beneficiary,
+        current=current,
+        history=[o for o in orientations if o.ended_on is not None],
+        diagnostics=diagnostics,
+        latest=_diagnostic_view(diagnostics[0], user) if diagnostics else None,
+        may_decide=deciding,
+        may_record_diagnostic=may_record_diagnostic(user),
+        may_download_letter=user.has_role(*CASEWORKER_ROLES),
+        notify_form=NotifyForm(prefix=NOTIFY_PREFIX) if deciding and current and not current.notified_on else None,
+    )
+    return {"orientation_sections": sections}
+
+
+def _file_url(file, anchor=""):
+    return reverse("accompaniment:detail", kwargs={"pk": getattr(file, "pk", file)}) + anchor
+
+
+# Diagnostic ---------------------------------------------------------------------------------------------
 @login_required
-def decide(request, pk):
-    file = _officer_file(request.user, pk)
-    current = file.current_orientation
-    form = OrientationForm(request.POST or None, reorientation=current is not None)
+def diagnostic_create(request, pk):
+    file = _visible_file(request.user, pk)
+    _require(may_record_diagnostic(request.user), "Seuls les référents, chargés d'orientation et responsables.")
+    form = DiagnosticForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        fields = {
-            "beneficiary": file,
-            "pathway": data["pathway"],
-            "organisation": data["organisation"],
-            "decided_on": data["decided_on"],
-            "reasoning": data["reasoning"],
-            "by": request.user,
-        }
         try:
-            if current is None:
-                services.orientation_decide(**fields)
-            else:
-                services.orientation_reorient(**fields, reason=data["reason"])
+            diagnostic = services.diagnostic_record(beneficiary=file, by=request.user, **form.diagnostic_fields())
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "Orientation enregistrée. Envoyez le courrier de notification.")
-            return redirect("accompaniment:detail", pk=file.pk)
+            messages.success(request, f"Le diagnostic du {diagnostic.held_on:%d/%m/%Y} est enregistré.")
+            return redirect(_file_url(file, "#diagnostics"))
     log_read(file)
     return render(
         request,
-        "orientation/orientation_form.html",
-        {"file": file, "current": current, "form": form, "nav_active": "files"},
+        "orientation/diagnostic_form.html",
+        {"file": file, "form": form, "nav_active": "files"},
     )
 
 
 @login_required
-@require_POST
+def diagnostic_detail(request, diagnostic_pk):
+    visible = Beneficiary.objects.for_user(request.user).values("id")
+    diagnostics = Diagnostic.objects.filter(beneficiary__in=visible).select_related(
+        "beneficiary", "created_by__organisation"
+    )
+    diagnostic = get_object_or_404(diagnostics, pk=diagnostic_pk)
+    view = _diagnostic_view(diagnostic, request.user)
+    log_read(diagnostic)
+    partial = _is_partial(request)
+    template = "orientation/_diagnostic_body.html" if partial else "orientation/diagnostic_detail.html"
+    response = render(request, template, {"view": view, "file": diagnostic.beneficiary, "nav_active": "files"})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# Orientation decision and reorientation ---------------------------------------------------------------------
+@login_required
+def decide(request, pk):
+    return _decision(request, pk, reorientation=False)
+
+
+@login_required
+def reorient(request, pk):
+    return _decision(request, pk, reorientation=True)
+
+
+def _decision(request, pk, *, reorientation):
+    file = _visible_file(request.user, pk)
+    _require(may_decide(request.user), "Seuls les chargés d'orientation décident des orientations.")
+    current = file.current_orientation
+    # `decide` on an oriented file, or `reorient` on a file without a current orientation: say where to go.
+    misdirected = (current is None) == reorientation
+    form = None
+    if not misdirected:
+        diagnostics = list(file.diagnostics.all()[:20])
+        form = OrientationForm(request.POST or None, diagnostics=diagnostics, reorientation=reorientation)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "beneficiary": file,
+                "pathway": data["pathway"],
+                "organisation": data["organisation"],
+                "decided_on": data["decided_on"],
+                "reasoning": data["reasoning"],
+                "diagnostic": data["diagnostic"],
+                "by": request.user,
+            }
+            try:
+                if reorientation:
+                    orientation = services.orientation_reorient(**fields, reason=data["reason"])
+                else:
+                    orientation = services.orientation_decide(**fields)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Orientation enregistrée : {orientation.get_pathway_display()}, {orientation.organisation}. "
+                    "Téléchargez le courrier de notification puis enregistrez son envoi.",
+                )
+                return redirect(_file_url(file, "#orientation"))
+    log_read(file)
+    context = {
+        "file": file,
+        "current": current,
+        "form": form,
+        "reorientation": reorientation,
+        "misdirected": misdirected,
+        "nav_active": "files",
+    }
+    return render(request, "orientation/orientation_form.html", context)
+
+
+# Notification ---------------------------------------------------------------------------------------------
+@login_required
 def notify(request, orientation_pk):
     orientation = _visible_orientation(request.user, orientation_pk)
-    if not request.user.has_role(Role.ORIENTATION_OFFICER):
-        raise PermissionDenied
-    form = NotifyForm(request.POST)
-    if form.is_valid():
+    _require(may_decide(request.user), "Seuls les chargés d'orientation enregistrent la notification.")
+    form = NotifyForm(request.POST or None, prefix=NOTIFY_PREFIX)
+    if request.method == "POST" and form.is_valid():
         try:
             services.orientation_notify(
                 orientation=orientation, notified_on=form.cleaned_data["notified_on"], by=request.user
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            _add_errors(form, error)
         else:
             messages.success(request, "Date de notification enregistrée.")
-    else:
-        messages.error(request, "Date de notification invalide : utilisez le format jj/mm/aaaa.")
-    return redirect("accompaniment:detail", pk=orientation.beneficiary_id)
+            return redirect(_file_url(orientation.beneficiary_id, "#orientation"))
+    log_read(orientation)
+    context = {"orientation": orientation, "file": orientation.beneficiary, "form": form, "nav_active": "files"}
+    return render(request, "orientation/notify_form.html", context)
 
 
 @login_required
 def letter(request, orientation_pk):
     orientation = _visible_orientation(request.user, orientation_pk)
+    _require(request.user.has_role(*CASEWORKER_ROLES))
     pdf = orientation_letter_pdf(orientation)
     record(Action.DOWNLOAD, obj=orientation)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="orientation-{orientation.pk}.pdf"'
     return response
+
+
+# Worklist -------------------------------------------------------------------------------------------------
+@dataclass
+class WorklistRow:
+    file: Beneficiary
+    days_waited: int | None
+    form: QuickDecisionForm | None = None
+    orientation: Orientation | None = None
+    notice: str = ""
+
+
+def _awaiting(user):
+    latest_diagnostic = Diagnostic.objects.filter(beneficiary=OuterRef("pk")).order_by("-held_on", "-id")
+    return (
+        Beneficiary.objects.for_user(user)
+        .awaiting_orientation()
+        .select_related("commune", "sector")
+        .annotate(suggested_pathway=Subquery(latest_diagnostic.values("suggested_pathway")[:1]))
+    )
+
+
+def _days_waited(file, today):
+    return (today - file.flux_date).days if file.flux_date else None
+
+
+@login_required
+def worklist(request):
+    user = request.user
+    _require(may_decide(user), "La liste des dossiers à orienter est réservée aux chargés d'orientation.")
+    today = timezone.localdate()
+    organisations = list(lead_organisations())
+    choices = {
+        "organisation_choices": grouped_organisation_choices(organisations),
+        "organisations": {o.pk: o for o in organisations},
+    }
+
+    def quick_form(file, data=None):
+        initial = {"pathway": file.suggested_pathway} if getattr(file, "suggested_pathway", "") else {}
+        return QuickDecisionForm(data, prefix=f"d{file.pk}", initial=initial, **choices)
+
+    invalid = {}
+    if request.method == "POST":
+        file = get_object_or_404(
+            Beneficiary.objects.for_user(user).with_status().select_related("commune", "sector"),
+            pk=request.POST.get("dossier") or 0,
+        )
+        row = WorklistRow(file=file, days_waited=_days_waited(file, today))
+        if file.status != Status.TO_ORIENT:
+            row.notice = f"Le dossier de {file.full_name} n'est plus à orienter ({file.status.label.lower()})."
+            return _quick_answer(request, row, message_level=messages.WARNING)
+        form = quick_form(file, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                row.orientation = services.orientation_decide(
+                    beneficiary=file,
+                    pathway=data["pathway"],
+                    organisation=data["organisation"],
+                    decided_on=data["decided_on"],
+                    by=user,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return _quick_answer(request, row)
+        row.form = form
+        if _is_partial(request):
+            return render(request, "orientation/_worklist_row.html", {"row": row, "query": request.GET.urlencode()})
+        invalid[file.pk] = form
+        messages.error(request, f"Le dossier de {file.full_name} n'a pas été orienté : voyez l'erreur sur sa ligne.")
+
+    filter_form = WorklistFilterForm(request.GET or None)
+    files = filter_form.filter(_awaiting(user), today)
+    files = files.order_by(F("flux_date").asc(nulls_last=True), "created_at", "id")
+    page = Paginator(files, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        WorklistRow(file=file, days_waited=_days_waited(file, today), form=invalid.get(file.pk) or quick_form(file))
+        for file in page.object_list
+    ]
+    log_list(Beneficiary, [row.file for row in rows])
+    context = {
+        "page_obj": page,
+        "rows": rows,
+        "filter_form": filter_form,
+        "filtered": filter_form.is_bound,
+        "query": request.GET.urlencode(),
+        "today": today,
+        "nav_active": "worklist",
+    }
+    return render(request, "orientation/worklist.html", context)
+
+
+def _quick_answer(request, row, message_level=messages.SUCCESS):
+    """After a quick decision: the confirmation row for htmx, else back to the worklist with a message."""
+    if _is_partial(request):
+        return render(request, "orientation/_worklist_row_done.html", {"row": row})
+    if row.orientation is not None:
+        orientation = row.orientation
+        text = (
+            f"Le dossier de {row.file.full_name} est orienté vers {orientation.organisation} "
+            f"({orientation.get_pathway_display()}) le {orientation.decided_on:%d/%m/%Y}."
+        )
+    else:
+        text = row.notice
+    messages.add_message(request, message_level, text)
+    return redirect(request.get_full_path())

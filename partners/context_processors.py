@@ -35,6 +35,7 @@ def navigation(request):
     return {
         "perms_nav": {
             "files": caseworker,
+            "worklist": user.has_role(Role.ORIENTATION_OFFICER),
             "unassigned": departement_officer,
             "audit": user.has_role(Role.DPO, Role.ADMIN),
             "admin": user.is_staff and user.has_role(Role.ADMIN),

@@ -34,8 +34,12 @@ ROUTES = {
     "accompaniment:edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:revoke_share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:decide": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
-    "orientation:notify": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:reorient": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
+    "orientation:notify": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:letter": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
@@ -58,7 +62,7 @@ NON_NOMINATIVE_ROUTES = {
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
-POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share", "orientation:notify"}
+POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share"}
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
 SKIPPED_PREFIXES = ("admin:",)
@@ -91,6 +95,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["share"].pk
         elif key == "orientation_pk":
             kwargs[key] = objects["orientation"].pk
+        elif key == "diagnostic_pk":
+            kwargs[key] = objects["diagnostic"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -101,7 +107,7 @@ def objects(followed_file, referent):
     import datetime
 
     from accompaniment.permissions import share_file
-    from orientation.services import orientation_decide
+    from orientation.services import diagnostic_record, orientation_decide
 
     share = share_file(
         beneficiary=followed_file,
@@ -117,7 +123,16 @@ def objects(followed_file, referent):
         decided_on=datetime.date.today(),
         by=UserFactory(organisation=referent.organisation, roles=[Role.ORIENTATION_OFFICER]),
     )
-    return {"file": followed_file, "share": share, "orientation": orientation}
+    diagnostic = diagnostic_record(
+        beneficiary=followed_file,
+        by=referent,
+        barriers={"health": {"level": "medium", "comment": "Suivi médical en cours"}},
+        held_on=datetime.date.today(),
+        place="Agence",
+        beneficiary_present=True,
+        suggested_pathway="social_pro",
+    )
+    return {"file": followed_file, "share": share, "orientation": orientation, "diagnostic": diagnostic}
 
 
 def test_every_route_has_declared_expectations():
@@ -146,7 +161,13 @@ def test_route_answers_each_persona_as_declared(
 
 def _privileged_user_for(name, referent, departement):
     """The persona that may read the route: the referent, or a Département orientation officer."""
-    if name in ("accompaniment:unassigned", "orientation:decide"):
+    if name in (
+        "accompaniment:unassigned",
+        "orientation:worklist",
+        "orientation:decide",
+        "orientation:reorient",
+        "orientation:notify",
+    ):
         return UserFactory(organisation=departement, roles=[Role.ORIENTATION_OFFICER])
     return referent
 
