@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class AccompanimentConfig(AppConfig):
     name = "accompaniment"
     verbose_name = "Accompagnement"
+
+    def ready(self):
+        # Each journey module registers its file-page sections and timeline events when imported.
+        pass

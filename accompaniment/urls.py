@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.beneficiary_edit, name="edit"),
     path("<int:pk>/partages/", views.file_share, name="share"),
     path("<int:pk>/partages/<int:share_pk>/retirer/", views.file_share_revoke, name="revoke_share"),
+    # Referents and portfolio (views_referents) -----------------------------------------------------------
+    # Interviews and exits (views_interviews) -------------------------------------------------------------
+    # Contracts, activities and hours (views_contracts) -------------------------------------------------
 ]
