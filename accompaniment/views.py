@@ -126,6 +126,7 @@ def _detail_context(request, file, share_form=None):
             else []
         ),
         "events": timeline.events_for(file),
+        "glance": _glance(file),
         **sections.context_for(request, file),
         "active_shares": [
             share for share in file.shares.select_related("user", "organisation", "created_by") if share.is_active
@@ -133,6 +134,16 @@ def _detail_context(request, file, share_form=None):
         "may_write": may_write,
         "share_form": (share_form or FileShareForm()) if may_write else None,
         "nav_active": "files",
+    }
+
+
+def _glance(file):
+    """Referent, contract, episode and last exit for the file's summary: four queries, whatever the history."""
+    return {
+        "referent": file.current_referent_assignment,
+        "contract": file.current_contract,
+        "episode": file.open_episode,
+        "last_exit": file.exits.order_by("-exited_on", "-id").first(),
     }
 
 
