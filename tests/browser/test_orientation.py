@@ -19,7 +19,7 @@ def test_officer_orients_a_new_entrant_and_downloads_the_letter(
     login(page, officer, DEFAULT_PASSWORD)
     page.goto(f"{live_server.url}/dossiers/{file.pk}/")
     expect(page.get_by_text("Aucune orientation en cours.")).to_be_visible()
-    page.get_by_role("link", name="Orienter").click()
+    page.get_by_role("link", name="Orienter", exact=True).click()
     assert_accessible(page, "le formulaire d'orientation")
 
     page.get_by_label("Socio-professionnel").check()
