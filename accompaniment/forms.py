@@ -15,7 +15,7 @@ from partners.forms import BootstrapBoundField, BootstrapForm
 from partners.models import Commune, Organisation, Sector, User
 
 from . import nir as nir_lib
-from .models import Beneficiary
+from .models import Beneficiary, ExportFormat
 from .permissions import may_read_nominative_data
 
 # The longest a share may last.
@@ -193,6 +193,13 @@ class BeneficiaryForm(forms.ModelForm):
     def file_fields(self):
         """The model fields to hand to the services."""
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+
+
+class ExportForm(BootstrapForm):
+    """An export of the list: its format, and the list's query string (filters and sort) it was asked from."""
+
+    format = forms.ChoiceField(label="Format", choices=ExportFormat.choices)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
 class AssignForm(BootstrapForm):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
@@ -33,6 +34,12 @@ from .enums import (
     Sex,
     Status,
 )
+
+
+def private_storage():
+    """The storage of nominative files (uploads, reports, exports): served only by permission-checked views.
+    A callable, so that migrations name it instead of freezing the storage's settings."""
+    return storages["private"]
 
 
 class Household(AuditedModel):
@@ -758,3 +765,63 @@ class Exit(AuditedModel):
     @property
     def is_positive(self):
         return self.reason in POSITIVE_EXIT_REASONS
+
+
+# Exports of the file list ---------------------------------------------------------------------------------
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (XLSX)"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "En préparation"
+    READY = "ready", "Prêt"
+    FAILED = "failed", "Échec"
+    EXPIRED = "expired", "Expiré"
+
+
+class ExportQuerySet(models.QuerySet):
+    def expired(self, *, now):
+        return self.exclude(status=ExportStatus.EXPIRED).filter(expires_at__lte=now)
+
+
+class Export(models.Model):
+    """A CSV/XLSX export of the file list as a user filtered it: built from what that user may see, kept in
+    the private storage, downloadable by that user only, until it expires. Never holds the NIR."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports", verbose_name="demandé par"
+    )
+    format = models.CharField("format", max_length=4, choices=ExportFormat.choices)
+    # The list's query string (filters and sort): the export shows what the list showed.
+    query = models.CharField("filtres", max_length=2000, blank=True)
+    status = models.CharField("état", max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    row_count = models.PositiveIntegerField("nombre de dossiers", null=True, blank=True)
+    file = models.FileField("fichier", storage=private_storage, upload_to="exports/", blank=True)
+    error = models.CharField("erreur", max_length=300, blank=True)
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    expires_at = models.DateTimeField("expire le", db_index=True)
+
+    objects = ExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "export"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (Q(row_count__isnull=False) & ~Q(file="")),
+                name="ready_export_has_its_file",
+                violation_error_message="Un export prêt a son fichier et son nombre de dossiers.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Export {self.get_format_display()} du {timezone.localtime(self.created_at):%d/%m/%Y à %H:%M}"
+
+    @property
+    def filename(self):
+        return f"dossiers-{timezone.localtime(self.created_at):%Y%m%d-%H%M}.{self.format}"
+
+    def is_downloadable(self, now=None):
+        return self.status == ExportStatus.READY and self.expires_at > (now or timezone.now())

@@ -4,15 +4,22 @@ Audited models log their own creations and changes; the services add what no mod
 """
 
 import datetime
+import logging
+import tempfile
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
 from partners.enums import Role
 
+from . import exports
 from .enums import (
     DEFAULT_WEEKLY_HOURS,
     EXIT_REASONS_WITHOUT_EPISODE,
@@ -23,6 +30,7 @@ from .enums import (
     InterviewKind,
     InterviewStatus,
 )
+from .filters import BeneficiaryFilter
 from .models import (
     Activity,
     ActivityHours,
@@ -31,11 +39,15 @@ from .models import (
     ContractHoursStep,
     Episode,
     Exit,
+    Export,
+    ExportStatus,
     Interview,
     ReferentAssignment,
     RightsStateChange,
 )
 from .permissions import revoke_share, share_file
+
+logger = logging.getLogger(__name__)
 
 MANUAL_SOURCE = "Saisie manuelle"
 
@@ -332,3 +344,72 @@ def exit_record(*, beneficiary, exited_on, reason, by, comment=""):
         orientation.close(on=max(exited_on, orientation.decided_on), reason="exit", comment=exit_.get_reason_display())
     _end_referent(beneficiary, on=exited_on, reason="Sortie du dispositif")
     return exit_
+
+
+# Exports of the file list -------------------------------------------------------------------------------------
+def export_query(params):
+    """The list's filters and sort from a query string or QueryDict, without the page or anything unknown."""
+    params = QueryDict(params) if isinstance(params, str) else params
+    kept = QueryDict(mutable=True)
+    for name in BeneficiaryFilter.base_filters:
+        values = [value for value in params.getlist(name) if value]
+        if values:
+            kept.setlist(name, values)
+    return kept.urlencode()[:2000]
+
+
+@transaction.atomic
+def export_request(*, user, query, format):
+    """Records an export of the list as `user` filtered it. Small ones are built at once; the others by a
+    Celery task that receives the export's id only (never names). Returns the export."""
+    query = export_query(query)
+    export = Export.objects.create(
+        user=user,
+        format=format,
+        query=query,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS),
+    )
+    if exports.filtered_files(user, query).count() <= exports.SYNC_MAX_ROWS:
+        export_build(export=export)
+    else:
+        from .tasks import build_export
+
+        transaction.on_commit(lambda: build_export.delay(export.pk))
+    return export
+
+
+def export_build(*, export):
+    """Builds the export's file in a temporary folder, then stores it in the private storage and marks the
+    export ready: an export is either complete or not offered. Audited as an export of that many files."""
+    if export.status != ExportStatus.PENDING:
+        return export  # a redelivered task: already built (or expired)
+    try:
+        with tempfile.TemporaryDirectory(prefix="parcours-export-") as folder:
+            path = Path(folder) / export.filename
+            count = exports.write(export, path)
+            with transaction.atomic(), open(path, "rb") as content:
+                export.file.save(export.filename, File(content), save=False)
+                export.row_count = count
+                export.status = ExportStatus.READY
+                export.finished_at = timezone.now()
+                export.save(update_fields=["file", "row_count", "status", "finished_at"])
+                record(Action.EXPORT, model=Beneficiary, count=count, user=export.user)
+    except Exception:
+        logger.exception("Export %s : échec de la construction", export.pk)
+        export.status = ExportStatus.FAILED
+        export.error = "L'export n'a pas pu être construit. Réessayez ou contactez l'administrateur."
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+    return export
+
+
+def exports_purge_expired(*, now=None):
+    """Deletes the files of expired exports (SPEC §1: 7 days by default); the rows stay, marked expired."""
+    count = 0
+    for export in Export.objects.expired(now=now or timezone.now()):
+        if export.file:
+            export.file.delete(save=False)
+        export.status = ExportStatus.EXPIRED
+        export.save(update_fields=["file", "status"])
+        count += 1
+    return count

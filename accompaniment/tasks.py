@@ -5,10 +5,29 @@ from celery import shared_task
 from audit.context import acting_as
 from audit.models import Channel
 
-from . import permissions
+from . import permissions, services
 
 
 @shared_task(name="accompaniment.revoke_expired_shares", acks_late=True, ignore_result=True)
 def revoke_expired_shares():
     with acting_as(None, channel=Channel.TASK):
         return permissions.revoke_expired_shares()
+
+
+@shared_task(name="accompaniment.build_export", acks_late=True, ignore_result=True)
+def build_export(export_id):
+    """Receives the export's id only: the filters and the user are read from the database."""
+    from .models import Export
+
+    export = Export.objects.select_related("user").filter(pk=export_id).first()
+    if export is None:
+        return None
+    with acting_as(export.user, channel=Channel.TASK):
+        services.export_build(export=export)
+    return export.pk
+
+
+@shared_task(name="accompaniment.purge_expired_exports", acks_late=True, ignore_result=True)
+def purge_expired_exports():
+    with acting_as(None, channel=Channel.TASK):
+        return services.exports_purge_expired()

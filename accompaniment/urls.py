@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import views, views_exports
 
 app_name = "accompaniment"
 
 urlpatterns = [
     path("", views.beneficiary_list, name="list"),
     path("a-affecter/", views.unassigned_queue, name="unassigned"),
+    path("exports/", views_exports.export_list, name="exports"),
+    path("exports/nouveau/", views_exports.export_create, name="export_create"),
+    path("exports/<int:export_pk>/telecharger/", views_exports.export_download, name="export_download"),
     path("nouveau/", views.beneficiary_create, name="create"),
     path("<int:pk>/", views.beneficiary_detail, name="detail"),
     path("<int:pk>/modifier/", views.beneficiary_edit, name="edit"),

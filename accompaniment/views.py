@@ -58,6 +58,7 @@ def beneficiary_list(request):
         "page_obj": page,
         "columns": sort_columns(filterset.current_sort),
         "may_create": may_write_files(request.user),
+        "export_query": services.export_query(request.GET),
         "partial": partial,
         "nav_active": "files",
     }

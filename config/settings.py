@@ -279,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accompaniment.revoke_expired_shares",
         "schedule": crontab(minute=5),
     },
+    "purge-expired-exports": {
+        "task": "accompaniment.purge_expired_exports",
+        "schedule": crontab(minute=15),
+    },
 }
 # The heartbeat is stale (and /healthz answers 503) after this many seconds without a beat.
 HEARTBEAT_STALE_AFTER = int(env("HEARTBEAT_STALE_AFTER", "300"))

@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.storage import storages
 
 from accompaniment.permissions import share_file  # noqa: F401  (re-exported for tests)
 from partners.enums import OrganisationType, Role, SectorKind
@@ -29,6 +30,20 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def private_storage(tmp_path):
+    """Nominative files written by a test (exports, uploads) go to its own temporary folder, never to var/.
+    File fields hold the private storage instance itself: its location is moved for the test."""
+    storage = storages["private"]
+    saved = storage.__dict__.copy()
+    storage._location = str(tmp_path / "private")
+    for cached in ("base_location", "location"):
+        storage.__dict__.pop(cached, None)
+    yield tmp_path / "private"
+    storage.__dict__.clear()
+    storage.__dict__.update(saved)
 
 
 @pytest.fixture(autouse=True)

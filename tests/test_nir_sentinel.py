@@ -1,12 +1,14 @@
 """A sentinel NIR typed into a file appears in no page, no log line, and nowhere in plaintext in the database."""
 
+import io
 import logging
+import zipfile
 
 from django.db import connection
 from django.urls import reverse
 
 from accompaniment import nir as nir_lib
-from accompaniment.models import Beneficiary
+from accompaniment.models import Beneficiary, Export
 from partners.enums import Role
 from tests.factories import UserFactory
 
@@ -72,8 +74,20 @@ def test_sentinel_nir_appears_in_no_page_no_log_and_not_in_plaintext_in_the_data
     for url in pages[:3]:
         _assert_no_sentinel(client.get(url).content.decode(), f"{url} (chargé d'orientation)")
 
-    # A NIR typed with a wrong key is refused without echoing what was typed.
+    # Exports of the list, in both formats, never carry it.
     client.force_login(referent)
+    for export_format in ("csv", "xlsx"):
+        client.post(reverse("accompaniment:export_create"), {"format": export_format, "query": "q=Témoin"})
+    for export in Export.objects.filter(user=referent):
+        assert export.row_count == 1
+        with export.file.open("rb") as stored:
+            content = stored.read()
+        if export.format == "xlsx":
+            with zipfile.ZipFile(io.BytesIO(content)) as workbook:
+                content = b"".join(workbook.read(name) for name in workbook.namelist())
+        _assert_no_sentinel(content.decode("utf-8", errors="replace"), f"l'export {export.format}")
+
+    # A NIR typed with a wrong key is refused without echoing what was typed.
     wrong = SENTINEL[:-2] + f"{(int(SENTINEL[-2:]) + 1) % 97:02d}"
     refused = client.post(reverse("accompaniment:edit", kwargs={"pk": file.pk}), {"nir": wrong})
     assert wrong not in refused.content.decode()

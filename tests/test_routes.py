@@ -34,6 +34,9 @@ ROUTES = {
     "accompaniment:edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:revoke_share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:exports": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "accompaniment:export_create": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:export_download": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 403},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -57,12 +60,13 @@ NON_NOMINATIVE_ROUTES = {
     "privacy",
     "legal_notice",
     "accompaniment:create",  # an empty form
+    "accompaniment:exports",  # the user's own exports: dates, formats and counts, no names
     "audit:log",  # the DPO's journal holds no beneficiary data
     "admin:index",  # configuration only
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
-POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share"}
+POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share", "accompaniment:export_create"}
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
 SKIPPED_PREFIXES = ("admin:",)
@@ -97,6 +101,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["orientation"].pk
         elif key == "diagnostic_pk":
             kwargs[key] = objects["diagnostic"].pk
+        elif key == "export_pk":
+            kwargs[key] = objects["export"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -107,6 +113,7 @@ def objects(followed_file, referent):
     import datetime
 
     from accompaniment.permissions import share_file
+    from accompaniment.services import export_request
     from orientation.services import diagnostic_record, orientation_decide
 
     share = share_file(
@@ -132,7 +139,14 @@ def objects(followed_file, referent):
         beneficiary_present=True,
         suggested_pathway="social_pro",
     )
-    return {"file": followed_file, "share": share, "orientation": orientation, "diagnostic": diagnostic}
+    export = export_request(user=referent, query="", format="csv")
+    return {
+        "file": followed_file,
+        "share": share,
+        "orientation": orientation,
+        "diagnostic": diagnostic,
+        "export": export,
+    }
 
 
 def test_every_route_has_declared_expectations():
