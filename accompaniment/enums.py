@@ -141,3 +141,15 @@ class ExitReason(models.TextChoices):
 POSITIVE_EXIT_REASONS = (ExitReason.EMPLOI_DURABLE, ExitReason.EMPLOI_TRANSITION, ExitReason.FORMATION)
 # Reasons that can close a file that never entered accompaniment.
 EXIT_REASONS_WITHOUT_EPISODE = (ExitReason.DEMENAGEMENT, ExitReason.FIN_DROITS, ExitReason.ABANDON, ExitReason.AUTRE)
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (XLSX)"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "En préparation"
+    READY = "ready", "Prêt"
+    FAILED = "failed", "Échec"
+    EXPIRED = "expired", "Expiré"

@@ -12,9 +12,9 @@ from django.http import QueryDict
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from .enums import RightsState, Sex, Status
+from .enums import ExportFormat, RightsState, Sex, Status
 from .filters import BeneficiaryFilter
-from .models import Beneficiary, ExportFormat
+from .models import Beneficiary
 
 # Exports up to this size are built during the request; larger ones by a Celery task.
 SYNC_MAX_ROWS = 2_000

@@ -15,7 +15,8 @@ from partners.forms import BootstrapBoundField, BootstrapForm
 from partners.models import Commune, Organisation, Sector, User
 
 from . import nir as nir_lib
-from .models import Beneficiary, ExportFormat
+from .enums import ExportFormat
+from .models import Beneficiary
 from .permissions import may_read_nominative_data
 
 # The longest a share may last.

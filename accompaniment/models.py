@@ -23,6 +23,8 @@ from .enums import (
     ActivityStatus,
     ContractKind,
     ExitReason,
+    ExportFormat,
+    ExportStatus,
     FileOrigin,
     FundType,
     HoursReductionReason,
@@ -768,18 +770,6 @@ class Exit(AuditedModel):
 
 
 # Exports of the file list ---------------------------------------------------------------------------------
-class ExportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    XLSX = "xlsx", "Excel (XLSX)"
-
-
-class ExportStatus(models.TextChoices):
-    PENDING = "pending", "En préparation"
-    READY = "ready", "Prêt"
-    FAILED = "failed", "Échec"
-    EXPIRED = "expired", "Expiré"
-
-
 class ExportQuerySet(models.QuerySet):
     def expired(self, *, now):
         return self.exclude(status=ExportStatus.EXPIRED).filter(expires_at__lte=now)

@@ -15,8 +15,8 @@ from audit.models import Action
 from audit.services import record
 
 from . import services
+from .enums import ExportStatus
 from .forms import ExportForm
-from .models import ExportStatus
 from .permissions import may_read_nominative_data
 
 RECENT_EXPORTS = 20

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from accompaniment import exports, services
 from accompaniment import nir as nir_lib
-from accompaniment.models import Beneficiary, Export, ExportStatus
+from accompaniment.enums import ExportStatus
+from accompaniment.models import Beneficiary, Export
 from audit.models import Action, AuditLog
 from config.celery import app
 from partners.enums import Role
