@@ -5,7 +5,10 @@ from dataclasses import dataclass
 import django_filters
 from django.db.models import F
 
-from .enums import RightsState
+from partners.enums import Role
+from partners.models import User
+
+from .enums import RightsState, Status
 from .forms import BootstrapForm, departement_communes, primary_sectors
 from .models import Beneficiary
 
@@ -29,17 +32,17 @@ SORTS = {
 DEFAULT_SORT = "nom"
 
 
-def ordering_for(value):
+def ordering_for(value, sorts=SORTS, default=DEFAULT_SORT):
     key = value.lstrip("-")
-    columns = SORTS.get(key, SORTS[DEFAULT_SORT])[1]
-    descending = value.startswith("-") and key in SORTS
+    columns = sorts.get(key, sorts[default])[1]
+    descending = value.startswith("-") and key in sorts
     first, *rest = columns
     return [_desc(first) if descending else _asc(first), *(_asc(c) for c in rest), "id"]
 
 
-def sort_choices():
+def sort_choices(sorts=SORTS):
     choices = []
-    for key, (label, _columns) in SORTS.items():
+    for key, (label, _columns) in sorts.items():
         choices.append((key, f"{label} (croissant)"))
         choices.append((f"-{key}", f"{label} (décroissant)"))
     return choices
@@ -72,9 +75,26 @@ class SortColumn:
         return f"-{self.key}" if self.active and not self.descending else self.key
 
 
-def sort_columns(current):
-    current = current if current.lstrip("-") in SORTS else DEFAULT_SORT
-    return {key: SortColumn(key, label, current) for key, (label, _columns) in SORTS.items()}
+def sort_columns(current, sorts=SORTS, default=DEFAULT_SORT):
+    current = current if current.lstrip("-") in sorts else default
+    return {key: SortColumn(key, label, current) for key, (label, _columns) in sorts.items()}
+
+
+# `?referent=` value of the files that have no current referent.
+WITHOUT_REFERENT = "aucun"
+
+
+def referent_choices(user):
+    """The active referents of the user's organisation (one query), after "Sans référent"."""
+    choices = [(WITHOUT_REFERENT, "Sans référent")]
+    if user is not None and getattr(user, "organisation_id", None):
+        referents = (
+            User.objects.filter(is_active=True, organisation_id=user.organisation_id)
+            .with_role(Role.REFERENT)
+            .order_by("last_name", "first_name", "id")
+        )
+        choices += [(str(agent.pk), f"{agent.last_name.upper()} {agent.first_name}") for agent in referents]
+    return choices
 
 
 class BeneficiaryFilter(django_filters.FilterSet):
@@ -90,6 +110,10 @@ class BeneficiaryFilter(django_filters.FilterSet):
         label="Commune", queryset=lambda request: departement_communes(), empty_label="Toutes"
     )
     rights_state = django_filters.ChoiceFilter(label="État du droit", choices=RightsState.choices, empty_label="Tous")
+    status = django_filters.ChoiceFilter(
+        label="Statut", choices=Status.choices, empty_label="Tous", method="filter_status"
+    )
+    referent = django_filters.ChoiceFilter(label="Référent", choices=(), empty_label="Tous", method="filter_referent")
     unassigned = django_filters.ChoiceFilter(
         label="Affectation",
         choices=[("oui", "Non affectés"), ("non", "Affectés à une circonscription")],
@@ -100,12 +124,21 @@ class BeneficiaryFilter(django_filters.FilterSet):
 
     class Meta:
         model = Beneficiary
-        fields = ["q", "sector", "commune", "rights_state", "unassigned"]
+        fields = ["q", "sector", "commune", "rights_state", "status", "referent", "unassigned"]
         form = BootstrapForm
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
         self.filters["tri"].field.initial = DEFAULT_SORT
+        self.filters["referent"].extra["choices"] = referent_choices(getattr(self.request, "user", None))
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_status_code(value)
+
+    def filter_referent(self, queryset, name, value):
+        if value == WITHOUT_REFERENT:
+            return queryset.without_referent()
+        return queryset.followed_by(int(value))
 
     def filter_text(self, queryset, name, value):
         return queryset.search(value)

@@ -1,4 +1,4 @@
-"""Forms of the beneficiary's file: create/edit, sector assignment, explicit shares.
+"""Forms of the beneficiary's file: create/edit, sector assignment, explicit shares, referent designation.
 
 Widgets get Bootstrap classes, `is-invalid` and the `aria-describedby` links to their help text and error
 (ids `<id>_helptext` and `<id>_error`, rendered by templates/components/_field.html).
@@ -8,15 +8,17 @@ import datetime
 
 from django import forms
 from django.conf import settings
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from partners.enums import PRIMARY_SECTOR_KIND
+from partners.enums import PRIMARY_SECTOR_KIND, Role
 from partners.forms import BootstrapBoundField, BootstrapForm
-from partners.models import Commune, Organisation, Sector, User
+from partners.models import Commune, Organisation, Sector, Team, User
 
 from . import nir as nir_lib
 from .enums import ExportFormat
-from .models import Beneficiary
+from .models import Beneficiary, ReferentAssignment
 from .permissions import may_read_nominative_data
 
 # The longest a share may last.
@@ -285,3 +287,89 @@ class FileShareForm(BootstrapForm):
         if bool(user) == bool(organisation):
             raise forms.ValidationError("Partagez avec un utilisateur ou avec une organisation (l'un des deux).")
         return cleaned
+
+
+# Referents ---------------------------------------------------------------------------------------------
+NO_TEAM_LABEL = "Sans équipe"
+
+
+def referent_candidates(organisation_id, *, exclude=None):
+    """The active users with the referent role in `organisation_id`, in one query: each annotated with
+    `team_name` (their first team, by name) and `followed_count` (the files they are the current referent
+    of), ordered by team then name."""
+    followed = (
+        ReferentAssignment.objects.current()
+        .filter(agent=OuterRef("pk"))
+        .order_by()
+        .values("agent")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    first_team = Team.objects.filter(members=OuterRef("pk")).order_by("name").values("name")[:1]
+    candidates = (
+        User.objects.filter(is_active=True, organisation_id=organisation_id)
+        .with_role(Role.REFERENT)
+        .annotate(
+            team_name=Subquery(first_team),
+            followed_count=Coalesce(Subquery(followed, output_field=IntegerField()), 0),
+        )
+        .order_by(F("team_name").asc(nulls_last=True), "last_name", "first_name", "id")
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude)
+    return candidates
+
+
+def followed_label(count):
+    if count == 0:
+        return "aucun dossier suivi"
+    return "1 dossier suivi" if count == 1 else f"{count} dossiers suivis"
+
+
+def grouped_referent_choices(candidates):
+    """`<optgroup>`s by team (the candidates come ordered by team), each option saying how many files the
+    person already follows."""
+    groups = {}
+    for user in candidates:
+        label = f"{user.get_full_name() or user.email} ({followed_label(user.followed_count)})"
+        groups.setdefault(user.team_name or NO_TEAM_LABEL, []).append((user.pk, label))
+    return list(groups.items())
+
+
+class ReferentForm(BootstrapForm):
+    """Designate the file's referent, or change it (then with the reason, kept in the history).
+
+    The agent is any user id: the service says why a person cannot be the referent (another organisation,
+    no referent role, already the referent), next to the field; the select offers the candidates."""
+
+    agent = forms.IntegerField(
+        label="Référent",
+        widget=forms.Select,
+        error_messages={"required": "Choisissez le référent.", "invalid": "Choisissez un référent de la liste."},
+    )
+    designated_on = forms.DateField(label="Date de désignation", widget=FrenchDateInput(), help_text=DATE_HELP)
+
+    def __init__(self, *args, candidates, organisation, reassignment=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = grouped_referent_choices(candidates)
+        self.has_candidates = bool(groups)
+        self.fields["agent"].widget.choices = [("", "Choisir un référent"), *groups]
+        self.fields["agent"].help_text = (
+            f"Les référents actifs de l'organisme référent ({organisation}), par équipe, avec le nombre de "
+            "dossiers que chacun suit déjà."
+        )
+        if reassignment:
+            self.fields["reason"] = forms.CharField(
+                label="Motif du changement",
+                max_length=200,
+                help_text="Il reste dans l'historique avec la désignation close.",
+                error_messages={"required": "Indiquez le motif du changement de référent."},
+            )
+        if not self.is_bound:
+            self.initial.setdefault("designated_on", timezone.localdate())
+
+    def clean_agent(self):
+        agent = User.objects.select_related("organisation").filter(pk=self.cleaned_data["agent"]).first()
+        if agent is None:
+            raise forms.ValidationError("Choisissez un référent de la liste.")
+        return agent

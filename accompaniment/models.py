@@ -113,22 +113,30 @@ class BeneficiaryQuerySet(models.QuerySet):
         """Files whose commune has no primary sector: the Département's orientation officers' queue."""
         return self.filter(sector__isnull=True)
 
+    def _status_rules(self):
+        """The status rules of SPEC §2 in the order they apply: the first that holds gives the status, and
+        a file none of them holds is `to_orient`. One list for the annotation and for the filters."""
+        orientation_model = self.model._meta.get_field("orientations").related_model
+        return [
+            (Status.OUT_OF_SCOPE, ~Q(rights_and_duties=True) | Q(rights_state__in=OUT_OF_SCOPE_RIGHTS_STATES)),
+            (
+                Status.IN_ACCOMPANIMENT,
+                Exists(Episode.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)),
+            ),
+            (
+                Status.ORIENTED,
+                Exists(orientation_model.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)),
+            ),
+            (Status.EXITED, Exists(Exit.objects.filter(beneficiary=OuterRef("pk")))),
+        ]
+
     def with_status(self):
         """Annotates `status_code`, derived as SPEC §2 says: never typed, always computed."""
-        orientation_model = self.model._meta.get_field("orientations").related_model
+        if "status_code" in self.query.annotations:
+            return self
         return self.annotate(
             status_code=Case(
-                When(~Q(rights_and_duties=True), then=Value(Status.OUT_OF_SCOPE)),
-                When(rights_state__in=OUT_OF_SCOPE_RIGHTS_STATES, then=Value(Status.OUT_OF_SCOPE)),
-                When(
-                    Exists(Episode.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)),
-                    then=Value(Status.IN_ACCOMPANIMENT),
-                ),
-                When(
-                    Exists(orientation_model.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)),
-                    then=Value(Status.ORIENTED),
-                ),
-                When(Exists(Exit.objects.filter(beneficiary=OuterRef("pk"))), then=Value(Status.EXITED)),
+                *(When(condition, then=Value(status)) for status, condition in self._status_rules()),
                 default=Value(Status.TO_ORIENT),
                 output_field=models.CharField(),
             )
@@ -150,7 +158,24 @@ class BeneficiaryQuerySet(models.QuerySet):
         return self.with_status_code(Status.TO_ORIENT)
 
     def with_status_code(self, status):
-        return self.with_status().filter(status_code=status)
+        """The files of one status, annotated with it. The filter states the rules themselves rather than
+        comparing the annotation, so that the database can join instead of evaluating it row by row."""
+        status = Status(status)
+        earlier_rules_fail = Q()
+        for rule_status, condition in self._status_rules():
+            if rule_status == status:
+                return self.with_status().filter(earlier_rules_fail & condition)
+            earlier_rules_fail &= ~condition
+        return self.with_status().filter(earlier_rules_fail)
+
+    def without_referent(self):
+        return self.filter(
+            ~Exists(ReferentAssignment.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True))
+        )
+
+    def followed_by(self, agent):
+        """The files whose current referent is `agent` (a user or a user id)."""
+        return self.filter(pk__in=ReferentAssignment.objects.current().filter(agent=agent).values("beneficiary_id"))
 
     def search(self, text):
         text = (text or "").strip()
@@ -319,6 +344,23 @@ class Beneficiary(AuditedModel):
         if code is None:
             code = type(self).objects.with_status().values_list("status_code", flat=True).get(pk=self.pk)
         return Status(code)
+
+    # Journey annotations (`with_journey()`), for lists ------------------------------------------------------
+    @property
+    def current_pathway_label(self):
+        """The label of the annotated `current_pathway` ("" without a current orientation)."""
+        code = getattr(self, "current_pathway", None)
+        if not code:
+            return ""
+        pathway = self._meta.get_field("orientations").related_model._meta.get_field("pathway")
+        return dict(pathway.flatchoices).get(code, code)
+
+    @property
+    def current_referent_name(self):
+        """The annotated current referent's name ("" without one)."""
+        if not getattr(self, "current_referent_id", None):
+            return ""
+        return f"{self.current_referent_first_name} {self.current_referent_last_name}".strip()
 
     @property
     def current_orientation(self):

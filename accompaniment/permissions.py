@@ -148,6 +148,28 @@ def sensitive_details_visible(user):
     return bool(user.is_social_worker and may_read_nominative_data(user))
 
 
+# Referent designation ----------------------------------------------------------------------------------
+# Orientation officers designate referents, managers reassign them (SPEC §1).
+REFERENT_DESIGNATOR_ROLES = (Role.ORIENTATION_OFFICER, Role.MANAGER)
+
+
+def designates_referents(user):
+    return user.has_role(*REFERENT_DESIGNATOR_ROLES)
+
+
+def is_departement_orientation_officer(user):
+    return bool(user.has_role(Role.ORIENTATION_OFFICER) and user.organisation and user.organisation.is_departement)
+
+
+def may_designate_referent(user, lead_organisation_id):
+    """Whether `user` may name the referent of a file they see whose current orientation is led by
+    `lead_organisation_id`: its orientation officers and managers, and the Département's orientation
+    officers for any file (they run the orientation of the whole Département)."""
+    if lead_organisation_id is None or not designates_referents(user):
+        return False
+    return user.organisation_id == lead_organisation_id or is_departement_orientation_officer(user)
+
+
 # Explicit shares -------------------------------------------------------------------------------------
 @transaction.atomic
 def share_file(*, beneficiary, by, reason, ends_on, user=None, organisation=None):

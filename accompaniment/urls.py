@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_exports
+from . import views, views_exports, views_referents
 
 app_name = "accompaniment"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("<int:pk>/partages/", views.file_share, name="share"),
     path("<int:pk>/partages/<int:share_pk>/retirer/", views.file_share_revoke, name="revoke_share"),
     # Referents and portfolio (views_referents) -----------------------------------------------------------
+    path("mes-dossiers/", views_referents.portfolio, name="portfolio"),
+    path("mon-equipe/", views_referents.team_portfolio, name="team_portfolio"),
+    path("<int:pk>/referent/", views_referents.referent_designate, name="referent_designate"),
     # Interviews and exits (views_interviews) -------------------------------------------------------------
     # Contracts, activities and hours (views_contracts) -------------------------------------------------
 ]

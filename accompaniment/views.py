@@ -47,7 +47,7 @@ def _visible_file(user, pk):
 @login_required
 def beneficiary_list(request):
     _require(may_read_nominative_data(request.user))
-    files = Beneficiary.objects.for_user(request.user).with_status().select_related("commune", "sector")
+    files = Beneficiary.objects.for_user(request.user).with_journey().select_related("commune", "sector")
     filterset = BeneficiaryFilter(request.GET, queryset=files, request=request)
     page = Paginator(filterset.qs, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
     log_list(Beneficiary, page.object_list)

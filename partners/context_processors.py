@@ -34,6 +34,8 @@ def navigation(request):
     )
     return {
         "perms_nav": {
+            "portfolio": user.has_role(Role.REFERENT),
+            "team_portfolio": user.has_role(Role.MANAGER),
             "files": caseworker,
             "worklist": user.has_role(Role.ORIENTATION_OFFICER),
             "unassigned": departement_officer,

@@ -18,6 +18,8 @@ def home(request):
     if user.has_role(Role.REFERENT, Role.ORIENTATION_OFFICER, Role.MANAGER, Role.CAF_AGENT):
         if user.has_role(Role.ORIENTATION_OFFICER) and user.organisation and user.organisation.is_departement:
             return redirect("accompaniment:unassigned")
+        if user.has_role(Role.REFERENT):
+            return redirect("accompaniment:portfolio")
         return redirect("accompaniment:list")
     if user.has_role(Role.DPO):
         return redirect("audit:log")

@@ -28,7 +28,11 @@ def test_each_demo_account_logs_in_and_lands_where_its_role_allows(client, seede
     landing = client.get(reverse("home"))
     roles = set(spec.roles)
     list_status = client.get(reverse("accompaniment:list")).status_code
-    if roles & {"referent", "manager", "caf_agent"}:
+    if "referent" in roles:
+        assert landing.url == reverse("accompaniment:portfolio")
+        assert client.get(landing.url).status_code == 200
+        assert list_status == 200
+    elif roles & {"manager", "caf_agent"}:
         assert landing.url in (reverse("accompaniment:list"), reverse("accompaniment:unassigned"))
         assert list_status == 200
     elif "orientation_officer" in roles:

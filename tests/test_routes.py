@@ -37,6 +37,9 @@ ROUTES = {
     "accompaniment:exports": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
     "accompaniment:export_create": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:export_download": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 403},
+    "accompaniment:portfolio": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "accompaniment:team_portfolio": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "accompaniment:referent_designate": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -181,8 +184,13 @@ def _privileged_user_for(name, referent, departement):
         "orientation:decide",
         "orientation:reorient",
         "orientation:notify",
+        "accompaniment:referent_designate",
     ):
         return UserFactory(organisation=departement, roles=[Role.ORIENTATION_OFFICER])
+    if name == "accompaniment:team_portfolio":
+        manager = UserFactory(organisation=departement, roles=[Role.MANAGER])
+        referent.teams.update(manager=manager)
+        return manager
     return referent
 
 

@@ -1,4 +1,5 @@
-"""The list page runs the same number of SQL queries with 100 and with 200,000 files."""
+"""The list page runs the same number of SQL queries with 100 and with 200,000 files, with and without its
+filters (the status and referent filters included)."""
 
 import datetime
 import random
@@ -56,6 +57,10 @@ def test_list_page_runs_the_same_number_of_queries_with_100_and_200000_files(cli
         reverse("accompaniment:list"),
         reverse("accompaniment:list") + "?q=Martin&tri=-naissance",
         reverse("accompaniment:list") + "?page=2",
+        reverse("accompaniment:list") + "?status=to_orient",
+        reverse("accompaniment:list") + "?status=oriented&tri=-ouverture",
+        reverse("accompaniment:list") + "?referent=aucun",
+        reverse("accompaniment:list") + f"?referent={referent.pk}&status=in_accompaniment",
     ]
     with_100 = [_queries_of(client, url) for url in urls]
 

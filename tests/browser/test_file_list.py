@@ -1,4 +1,5 @@
-"""In real Chromium: a referent logs in, filters the file list and opens a file; axe finds nothing serious."""
+"""In real Chromium: a referent logs in on « Mes dossiers », filters the file list and opens a file; axe finds
+nothing serious."""
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +15,12 @@ def test_referent_logs_in_filters_the_list_and_opens_a_file(page, live_server, l
     page.goto(f"{live_server.url}/connexion/")
     assert_accessible(page, "la page de connexion")
     login(page, referent, DEFAULT_PASSWORD)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Dossiers")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes dossiers")  # a referent's landing page
+    assert_accessible(page, "« Mes dossiers »")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Dossiers", exact=True
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dossiers")
     assert_accessible(page, "la liste des dossiers")
 
     page.get_by_label("Recherche").fill("Diallo")

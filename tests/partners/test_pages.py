@@ -80,10 +80,10 @@ def test_an_empty_form_links_each_error_to_its_field(client, db):
     assert 'href="#id_password"' in content
 
 
-def test_login_by_email_lands_a_referent_on_the_file_list(client, referent):
+def test_login_by_email_lands_a_referent_on_their_portfolio(client, referent):
     response = client.post(reverse("login"), {"username": referent.email.upper(), "password": DEFAULT_PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("home")).url == reverse("accompaniment:list")
+    assert client.get(reverse("home")).url == reverse("accompaniment:portfolio")
 
 
 def test_repeated_failures_lock_the_account_for_30_minutes(client, referent, settings):
