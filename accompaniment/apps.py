@@ -7,4 +7,4 @@ class AccompanimentConfig(AppConfig):
 
     def ready(self):
         # Each journey module registers its file-page sections and timeline events when imported.
-        pass
+        from . import timeline_interviews, views_interviews  # noqa: F401

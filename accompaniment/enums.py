@@ -141,3 +141,9 @@ class ExitReason(models.TextChoices):
 POSITIVE_EXIT_REASONS = (ExitReason.EMPLOI_DURABLE, ExitReason.EMPLOI_TRANSITION, ExitReason.FORMATION)
 # Reasons that can close a file that never entered accompaniment.
 EXIT_REASONS_WITHOUT_EPISODE = (ExitReason.DEMENAGEMENT, ExitReason.FIN_DROITS, ExitReason.ABANDON, ExitReason.AUTRE)
+
+
+def exit_reasons_for(*, in_accompaniment):
+    """The exit reasons a file may take: every reason during an accompaniment episode, otherwise only those
+    that close a file that never entered accompaniment (SPEC §2 step 9)."""
+    return tuple(ExitReason) if in_accompaniment else EXIT_REASONS_WITHOUT_EPISODE

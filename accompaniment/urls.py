@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_interviews
 
 app_name = "accompaniment"
 
@@ -14,5 +14,10 @@ urlpatterns = [
     path("<int:pk>/partages/<int:share_pk>/retirer/", views.file_share_revoke, name="revoke_share"),
     # Referents and portfolio (views_referents) -----------------------------------------------------------
     # Interviews and exits (views_interviews) -------------------------------------------------------------
+    path("<int:pk>/entretiens/", views_interviews.interview_list, name="interviews"),
+    path("<int:pk>/entretiens/nouveau/", views_interviews.interview_create, name="interview_create"),
+    path("entretiens/<int:interview_pk>/modifier/", views_interviews.interview_edit, name="interview_edit"),
+    path("entretiens/<int:interview_pk>/statut/", views_interviews.interview_status, name="interview_status"),
+    path("<int:pk>/sortie/", views_interviews.exit_create, name="exit_create"),
     # Contracts, activities and hours (views_contracts) -------------------------------------------------
 ]
