@@ -7,4 +7,8 @@ class AccompanimentConfig(AppConfig):
 
     def ready(self):
         # Each journey module registers its file-page sections and timeline events when imported.
-        from . import views_referents  # noqa: F401
+        from . import (  # noqa: F401
+            timeline_interviews,
+            views_interviews,
+            views_referents,
+        )

@@ -153,3 +153,9 @@ class ExportStatus(models.TextChoices):
     READY = "ready", "Prêt"
     FAILED = "failed", "Échec"
     EXPIRED = "expired", "Expiré"
+
+
+def exit_reasons_for(*, in_accompaniment):
+    """The exit reasons a file may take: every reason during an accompaniment episode, otherwise only those
+    that close a file that never entered accompaniment (SPEC §2 step 9)."""
+    return tuple(ExitReason) if in_accompaniment else EXIT_REASONS_WITHOUT_EPISODE

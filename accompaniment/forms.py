@@ -1,10 +1,12 @@
-"""Forms of the beneficiary's file: create/edit, sector assignment, explicit shares, referent designation.
+"""Forms of the beneficiary's file: create/edit, sector assignment, explicit shares, exports, referent
+designation, interviews and exits.
 
 Widgets get Bootstrap classes, `is-invalid` and the `aria-describedby` links to their help text and error
 (ids `<id>_helptext` and `<id>_error`, rendered by templates/components/_field.html).
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -17,7 +19,15 @@ from partners.forms import BootstrapBoundField, BootstrapForm
 from partners.models import Commune, Organisation, Sector, Team, User
 
 from . import nir as nir_lib
-from .enums import ExportFormat
+from .enums import (
+    ComplementaryRight,
+    ExitReason,
+    ExportFormat,
+    InterviewKind,
+    InterviewMedium,
+    InterviewStatus,
+    exit_reasons_for,
+)
 from .models import Beneficiary, ReferentAssignment
 from .permissions import may_read_nominative_data
 
@@ -373,3 +383,173 @@ class ReferentForm(BootstrapForm):
         if agent is None:
             raise forms.ValidationError("Choisissez un référent de la liste.")
         return agent
+
+
+# Interviews and exits ------------------------------------------------------------------------------------------
+TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"]
+
+
+class InterviewForm(BootstrapForm):
+    """Record or edit an interview, planned or already held. `kinds` are the kinds the user may record (a
+    CAF agent: the CAF rights interview only). The service checks the rest (a held date only when held,
+    complementary rights only on a CAF rights interview) and its errors go next to these fields."""
+
+    kind = forms.ChoiceField(label="Type d'entretien")
+    scheduled_date = forms.DateField(label="Date prévue", widget=FrenchDateInput(), help_text=DATE_HELP)
+    scheduled_time = forms.TimeField(
+        label="Heure prévue",
+        input_formats=TIME_INPUT_FORMATS,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Heure de Paris, par exemple 09:30.",
+    )
+    medium = forms.ChoiceField(
+        label="Modalité", choices=InterviewMedium.choices, initial=InterviewMedium.IN_PERSON, widget=forms.RadioSelect
+    )
+    status = forms.ChoiceField(label="Statut", choices=InterviewStatus.choices, initial=InterviewStatus.PLANNED)
+    held_on = forms.DateField(
+        label="Tenu le",
+        required=False,
+        widget=FrenchDateInput(),
+        help_text="Pour un entretien tenu ; vide, c'est la date prévue. " + DATE_HELP,
+    )
+    outcome = forms.CharField(
+        label="Conclusion",
+        max_length=300,
+        required=False,
+        help_text="Ce qui a été convenu, en une phrase. Elle figure dans l'historique du dossier.",
+    )
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Elles restent dans la fiche de l'entretien et ne figurent pas dans l'historique du dossier.",
+    )
+    complementary_rights = forms.MultipleChoiceField(
+        label="Droits complémentaires ouverts",
+        choices=ComplementaryRight.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Seulement pour un entretien d'accès aux droits CAF.",
+    )
+
+    def __init__(self, *args, kinds, interview=None, **kwargs):
+        # The orientation app owns the participants field; imported here, not at the top, because
+        # orientation.forms itself imports this module.
+        from orientation.forms import ParticipantsField, participant_candidates
+
+        if interview is not None:
+            kwargs.setdefault("initial", {}).update(self.initial_from(interview))
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, InterviewKind(kind).label) for kind in kinds]
+        if len(kinds) == 1:
+            self.fields["kind"].initial = kinds[0]
+        self.fields["participants"] = ParticipantsField(
+            label="Professionnels présents",
+            queryset=participant_candidates(),
+            required=False,
+            widget=forms.SelectMultiple(attrs={"size": 8}),
+            help_text="Regroupés par organisation. Ctrl (ou Cmd) + clic, ou Ctrl + Espace au clavier, "
+            "pour en choisir plusieurs.",
+        )
+        # Keep the fields in reading order: participants after the status.
+        order = ["kind", "scheduled_date", "scheduled_time", "medium", "status", "held_on", "participants"]
+        self.order_fields(order)
+
+    @staticmethod
+    def initial_from(interview):
+        scheduled = timezone.localtime(interview.scheduled_for)
+        return {
+            "kind": interview.kind,
+            "scheduled_date": scheduled.date(),
+            "scheduled_time": scheduled.time().replace(second=0, microsecond=0),
+            "medium": interview.medium,
+            "status": interview.status,
+            "held_on": interview.held_on,
+            "participants": list(interview.participants.all()),
+            "outcome": interview.outcome,
+            "notes": interview.notes,
+            "complementary_rights": list(interview.complementary_rights or []),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        day, time = cleaned.get("scheduled_date"), cleaned.get("scheduled_time")
+        if day and time:
+            cleaned["scheduled_for"] = timezone.make_aware(datetime.datetime.combine(day, time))
+            # A held interview with no date given was held on the day it was planned, unless that is still to come.
+            if cleaned.get("status") == InterviewStatus.HELD and not cleaned.get("held_on"):
+                if day <= timezone.localdate():
+                    cleaned["held_on"] = day
+        return cleaned
+
+    def interview_fields(self):
+        """What `services.interview_record` / `interview_update` take (participants apart)."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "scheduled_for": data["scheduled_for"],
+            "medium": data["medium"],
+            "status": data["status"],
+            "held_on": data["held_on"],
+            "outcome": data["outcome"].strip(),
+            "notes": data["notes"].strip(),
+            "complementary_rights": list(data["complementary_rights"]),
+        }
+
+
+# The quick status change of a planned interview, from the file page.
+QUICK_STATUSES = {
+    InterviewStatus.HELD: "Tenu aujourd'hui",
+    InterviewStatus.EXCUSED: "Excusé",
+    InterviewStatus.NO_SHOW: "Absent",
+    InterviewStatus.CANCELLED: "Annulé",
+}
+
+
+class InterviewStatusForm(BootstrapForm):
+    status = forms.ChoiceField(label="Nouveau statut", choices=list(QUICK_STATUSES.items()))
+
+
+@dataclass(frozen=True)
+class ReasonGroup:
+    title: str
+    choices: list
+
+
+class ExitForm(BootstrapForm):
+    """The exit: the reasons the file may take come first; the others are listed too, and the service's
+    refusal of one of them shows on the field."""
+
+    exited_on = forms.DateField(label="Date de sortie", widget=FrenchDateInput(), help_text=DATE_HELP)
+    reason = forms.ChoiceField(label="Motif de sortie", widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label="Précision",
+        max_length=300,
+        required=False,
+        help_text="Facultatif, par exemple « CDI d'agent de propreté ». Elle figure dans l'historique du dossier.",
+    )
+
+    def __init__(self, *args, in_accompaniment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed = exit_reasons_for(in_accompaniment=in_accompaniment)
+        others = [reason for reason in ExitReason if reason not in self.allowed]
+        self.fields["reason"].choices = [(reason.value, reason.label) for reason in (*self.allowed, *others)]
+        if not self.is_bound:
+            self.initial.setdefault("exited_on", timezone.localdate())
+
+    def reason_groups(self):
+        """The radios in two groups: the reasons this file may take, then those that need an episode."""
+        allowed = {reason.value for reason in self.allowed}
+        radios = list(self["reason"])
+        groups = [ReasonGroup("Motifs possibles pour ce dossier", [r for r in radios if r.data["value"] in allowed])]
+        others = [r for r in radios if r.data["value"] not in allowed]
+        if others:
+            groups.append(ReasonGroup("Motifs qui supposent un accompagnement en cours", others))
+        return groups
+
+    def clean_exited_on(self):
+        exited_on = self.cleaned_data["exited_on"]
+        if exited_on > timezone.localdate():
+            raise forms.ValidationError("La date de sortie ne peut pas être dans le futur.")
+        return exited_on

@@ -21,6 +21,7 @@ from partners.enums import Role
 
 from . import exports
 from .enums import (
+    ACCOMPANIMENT_INTERVIEW_KINDS,
     DEFAULT_WEEKLY_HOURS,
     EXIT_REASONS_WITHOUT_EPISODE,
     MAX_WEEKLY_HOURS,
@@ -226,10 +227,47 @@ def interview_record(*, beneficiary, by, participants=(), **fields):
     return interview
 
 
+def _check_opening_interview(episode, *, status, kind, held_on, beneficiary):
+    """The interview that opened an episode stays a held accompaniment interview, and the episode starts
+    on the day it was held: correcting that day moves the start, within the episode's limits."""
+    if status != InterviewStatus.HELD:
+        raise ValidationError({"status": "Cet entretien a ouvert l'accompagnement : il reste « tenu »."})
+    if kind not in ACCOMPANIMENT_INTERVIEW_KINDS:
+        raise ValidationError(
+            {
+                "kind": "Cet entretien a ouvert l'accompagnement : il reste un entretien d'accompagnement, de suivi ou un bilan."
+            }
+        )
+    if held_on is None or held_on == episode.started_on:
+        return
+    if episode.ended_on is not None and held_on > episode.ended_on:
+        raise ValidationError(
+            {
+                "held_on": f"L'accompagnement ouvert par cet entretien a pris fin le {episode.ended_on:%d/%m/%Y} : "
+                "l'entretien ne peut pas s'être tenu après."
+            }
+        )
+    orientation = _current_orientation(beneficiary) if episode.ended_on is None else None
+    if orientation is not None and held_on < orientation.decided_on:
+        raise ValidationError(
+            {
+                "held_on": "L'entretien qui a ouvert l'accompagnement ne peut pas précéder la décision d'orientation "
+                f"({orientation.decided_on:%d/%m/%Y})."
+            }
+        )
+
+
 @transaction.atomic
 def interview_update(*, interview, by, participants=None, **fields):
-    if hasattr(interview, "opened_episode") and fields.get("status", interview.status) != InterviewStatus.HELD:
-        raise ValidationError({"status": "Cet entretien a ouvert l'accompagnement : il reste « tenu »."})
+    episode = Episode.objects.select_for_update().filter(opening_interview=interview).first()
+    if episode is not None:
+        _check_opening_interview(
+            episode,
+            status=fields.get("status", interview.status),
+            kind=fields.get("kind", interview.kind),
+            held_on=fields.get("held_on", interview.held_on),
+            beneficiary=interview.beneficiary,
+        )
     for name, value in fields.items():
         setattr(interview, name, value)
     _check_interview(
@@ -240,6 +278,9 @@ def interview_update(*, interview, by, participants=None, **fields):
         kind=interview.kind,
     )
     interview.save()
+    if episode is not None and episode.started_on != interview.held_on:
+        episode.started_on = interview.held_on
+        episode.save(update_fields=["started_on"])
     if participants is not None:
         interview.participants.set(participants)
     if interview.status == InterviewStatus.HELD:
@@ -334,8 +375,14 @@ def exit_record(*, beneficiary, exited_on, reason, by, comment=""):
             )
         episode.ended_on = exited_on
         episode.save(update_fields=["ended_on"])
-    elif beneficiary.exits.filter(exited_on__gte=exited_on).exists() and _current_orientation(beneficiary) is None:
-        raise ValidationError("Ce dossier est déjà sorti du dispositif.")
+    elif _current_orientation(beneficiary) is None:
+        # Exited, and no newer orientation: the file is out until it is oriented again (SPEC §2, status).
+        previous = beneficiary.exits.order_by("-exited_on", "-id").first()
+        if previous is not None:
+            raise ValidationError(
+                f"Ce dossier est déjà sorti du dispositif le {previous.exited_on:%d/%m/%Y} "
+                f"({previous.get_reason_display()}) : une nouvelle orientation précède une nouvelle sortie."
+            )
     exit_ = Exit.objects.create(
         beneficiary=beneficiary, episode=episode, exited_on=exited_on, reason=reason, comment=comment, created_by=by
     )

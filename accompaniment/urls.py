@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_exports, views_referents
+from . import views, views_exports, views_interviews, views_referents
 
 app_name = "accompaniment"
 
@@ -20,5 +20,10 @@ urlpatterns = [
     path("mon-equipe/", views_referents.team_portfolio, name="team_portfolio"),
     path("<int:pk>/referent/", views_referents.referent_designate, name="referent_designate"),
     # Interviews and exits (views_interviews) -------------------------------------------------------------
+    path("<int:pk>/entretiens/", views_interviews.interview_list, name="interviews"),
+    path("<int:pk>/entretiens/nouveau/", views_interviews.interview_create, name="interview_create"),
+    path("entretiens/<int:interview_pk>/modifier/", views_interviews.interview_edit, name="interview_edit"),
+    path("entretiens/<int:interview_pk>/statut/", views_interviews.interview_status, name="interview_status"),
+    path("<int:pk>/sortie/", views_interviews.exit_create, name="exit_create"),
     # Contracts, activities and hours (views_contracts) -------------------------------------------------
 ]

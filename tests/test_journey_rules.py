@@ -175,6 +175,54 @@ def test_a_move_away_closes_a_file_that_never_entered_accompaniment(oriented_fil
     assert not Orientation.objects.current().filter(beneficiary=oriented_file).exists()
 
 
+def test_an_exited_file_does_not_exit_twice_until_it_is_oriented_again(oriented_file, referent, officer, departement):
+    services.exit_record(
+        beneficiary=oriented_file, exited_on=datetime.date(2026, 11, 1), reason=ExitReason.ABANDON, by=referent
+    )
+    with pytest.raises(ValidationError, match="déjà sorti du dispositif le 01/11/2026"):
+        services.exit_record(
+            beneficiary=oriented_file, exited_on=datetime.date(2026, 11, 5), reason=ExitReason.DEMENAGEMENT, by=referent
+        )
+    orientation_decide(
+        beneficiary=oriented_file, pathway=Pathway.EMPLOI, organisation=departement, decided_on=TODAY, by=officer
+    )
+    services.exit_record(beneficiary=oriented_file, exited_on=TODAY, reason=ExitReason.DEMENAGEMENT, by=referent)
+    assert oriented_file.exits.count() == 2
+
+
+def test_the_opening_interview_stays_a_held_accompaniment_interview(oriented_file, referent):
+    interview = _held(oriented_file, referent, datetime.date(2026, 10, 12))
+    with pytest.raises(ValidationError) as error:
+        services.interview_update(interview=interview, by=referent, status=InterviewStatus.CANCELLED, held_on=None)
+    assert "status" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.interview_update(interview=interview, by=referent, kind=InterviewKind.DIAGNOSTIC)
+    assert "kind" in error.value.message_dict
+    interview.refresh_from_db()
+    assert (interview.kind, interview.status) == (InterviewKind.ACCOMPANIMENT, InterviewStatus.HELD)
+
+
+def test_correcting_the_held_date_of_the_opening_interview_moves_the_entry_into_accompaniment(oriented_file, referent):
+    interview = _held(oriented_file, referent, datetime.date(2026, 10, 12))
+    services.interview_update(interview=interview, by=referent, held_on=datetime.date(2026, 10, 10))
+    assert Episode.objects.get().started_on == datetime.date(2026, 10, 10)
+    with pytest.raises(ValidationError) as error:
+        services.interview_update(interview=interview, by=referent, held_on=datetime.date(2026, 9, 1))
+    assert "précéder la décision d'orientation (01/10/2026)" in error.value.message_dict["held_on"][0]
+    assert Episode.objects.get().started_on == datetime.date(2026, 10, 10)
+
+
+def test_the_opening_interview_cannot_move_after_the_end_of_its_episode(oriented_file, referent):
+    interview = _held(oriented_file, referent, datetime.date(2026, 10, 12))
+    services.exit_record(
+        beneficiary=oriented_file, exited_on=datetime.date(2026, 10, 20), reason=ExitReason.ABANDON, by=referent
+    )
+    with pytest.raises(ValidationError) as error:
+        services.interview_update(interview=interview, by=referent, held_on=datetime.date(2026, 10, 25))
+    assert "a pris fin le 20/10/2026" in error.value.message_dict["held_on"][0]
+    assert Episode.objects.get().started_on == datetime.date(2026, 10, 12)
+
+
 def test_reorientation_keeps_the_previous_orientation_with_its_closing_reason(oriented_file, officer):
     ft = OrganisationFactory(code="FT-MRS", type=OrganisationType.FRANCE_TRAVAIL)
     new = orientation_reorient(

@@ -40,6 +40,11 @@ ROUTES = {
     "accompaniment:portfolio": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
     "accompaniment:team_portfolio": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "accompaniment:referent_designate": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
+    "accompaniment:interviews": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:interview_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:interview_edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:interview_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:exit_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -69,7 +74,13 @@ NON_NOMINATIVE_ROUTES = {
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
-POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share", "accompaniment:export_create"}
+POST_ONLY_ROUTES = {
+    "logout",
+    "accompaniment:share",
+    "accompaniment:revoke_share",
+    "accompaniment:export_create",
+    "accompaniment:interview_status",
+}
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
 SKIPPED_PREFIXES = ("admin:",)
@@ -106,6 +117,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["diagnostic"].pk
         elif key == "export_pk":
             kwargs[key] = objects["export"].pk
+        elif key == "interview_pk":
+            kwargs[key] = objects["interview"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -115,8 +128,10 @@ def _kwargs_for(pattern, objects):
 def objects(followed_file, referent):
     import datetime
 
+    from django.utils import timezone
+
     from accompaniment.permissions import share_file
-    from accompaniment.services import export_request
+    from accompaniment.services import export_request, interview_record
     from orientation.services import diagnostic_record, orientation_decide
 
     share = share_file(
@@ -143,12 +158,19 @@ def objects(followed_file, referent):
         suggested_pathway="social_pro",
     )
     export = export_request(user=referent, query="", format="csv")
+    interview = interview_record(
+        beneficiary=followed_file,
+        by=referent,
+        kind="accompaniment",
+        scheduled_for=timezone.now() + datetime.timedelta(days=7),
+    )
     return {
         "file": followed_file,
         "share": share,
         "orientation": orientation,
         "diagnostic": diagnostic,
         "export": export,
+        "interview": interview,
     }
 
 
