@@ -7,4 +7,4 @@ class AccompanimentConfig(AppConfig):
 
     def ready(self):
         # Each journey module registers its file-page sections and timeline events when imported.
-        pass
+        from . import views_contracts  # noqa: F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_contracts
 
 app_name = "accompaniment"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     # Referents and portfolio (views_referents) -----------------------------------------------------------
     # Interviews and exits (views_interviews) -------------------------------------------------------------
     # Contracts, activities and hours (views_contracts) -------------------------------------------------
+    path("<int:pk>/contrats/nouveau/", views_contracts.contract_sign, name="contract_sign"),
+    path("contrats/<int:contract_pk>/", views_contracts.contract_detail, name="contract_detail"),
+    path("contrats/<int:contract_pk>/heures/", views_contracts.contract_hours, name="contract_hours"),
+    path("contrats/<int:contract_pk>/activites/nouvelle/", views_contracts.activity_create, name="activity_create"),
+    path("activites/<int:activity_pk>/modifier/", views_contracts.activity_edit, name="activity_edit"),
+    path("activites/<int:activity_pk>/statut/", views_contracts.activity_status, name="activity_status"),
 ]

@@ -34,6 +34,12 @@ ROUTES = {
     "accompaniment:edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:revoke_share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:contract_sign": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:contract_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:contract_hours": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:activity_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:activity_edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:activity_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -62,7 +68,13 @@ NON_NOMINATIVE_ROUTES = {
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
-POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share"}
+POST_ONLY_ROUTES = {
+    "logout",
+    "accompaniment:share",
+    "accompaniment:revoke_share",
+    "accompaniment:contract_hours",
+    "accompaniment:activity_status",
+}
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
 SKIPPED_PREFIXES = ("admin:",)
@@ -97,6 +109,10 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["orientation"].pk
         elif key == "diagnostic_pk":
             kwargs[key] = objects["diagnostic"].pk
+        elif key == "contract_pk":
+            kwargs[key] = objects["contract"].pk
+        elif key == "activity_pk":
+            kwargs[key] = objects["activity"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -107,6 +123,7 @@ def objects(followed_file, referent):
     import datetime
 
     from accompaniment.permissions import share_file
+    from accompaniment.services import activity_add, contract_sign
     from orientation.services import diagnostic_record, orientation_decide
 
     share = share_file(
@@ -132,7 +149,25 @@ def objects(followed_file, referent):
         beneficiary_present=True,
         suggested_pathway="social_pro",
     )
-    return {"file": followed_file, "share": share, "orientation": orientation, "diagnostic": diagnostic}
+    today = datetime.date.today()
+    contract = contract_sign(beneficiary=followed_file, by=referent, signed_on=today, starts_on=today)
+    activity = activity_add(
+        contract=contract,
+        by=referent,
+        kind="cv_workshop",
+        title="Atelier CV",
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=14),
+        weekly_planned_hours=3,
+    )
+    return {
+        "file": followed_file,
+        "share": share,
+        "orientation": orientation,
+        "diagnostic": diagnostic,
+        "contract": contract,
+        "activity": activity,
+    }
 
 
 def test_every_route_has_declared_expectations():
