@@ -523,7 +523,7 @@ class ActivityStatusForm(BootstrapForm):
     """One row of the action plan: the statuses the activity may move to, and since when."""
 
     status = forms.ChoiceField(label="Nouveau statut")
-    changed_on = forms.DateField(label="Depuis le", widget=FrenchDateInput(attrs={"size": 10}), help_text=DATE_HELP)
+    changed_on = forms.DateField(label="Depuis le", widget=FrenchDateInput(attrs={"size": 10}), help_text="jj/mm/aaaa")
 
     def __init__(self, *args, activity, **kwargs):
         kwargs.setdefault("prefix", f"activite-{activity.pk}")
