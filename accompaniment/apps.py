@@ -9,6 +9,7 @@ class AccompanimentConfig(AppConfig):
         # Each journey module registers its file-page sections and timeline events when imported.
         from . import (  # noqa: F401
             timeline_interviews,
+            views_contracts,
             views_interviews,
             views_referents,
         )

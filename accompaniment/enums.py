@@ -95,6 +95,13 @@ class ContractKind(models.TextChoices):
 
 DEFAULT_WEEKLY_HOURS = 15
 MAX_WEEKLY_HOURS = 20
+# A contract's end is suggested this many calendar months after its start.
+DEFAULT_CONTRACT_MONTHS = 6
+# At most this many steps in a contract's progressive plan.
+MAX_HOURS_STEPS = 3
+# Plausible bounds of an activity's planned hours per week and of the hours done in a week.
+MAX_ACTIVITY_WEEKLY_HOURS = 35
+MAX_HOURS_DONE_PER_WEEK = 60
 
 
 class HoursReductionReason(models.TextChoices):
@@ -125,6 +132,17 @@ class ActivityStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "En cours"
     DONE = "done", "Réalisée"
     ABANDONED = "abandoned", "Abandonnée"
+
+
+# The moves an activity's status may make. A done activity is final; an abandoned one may resume.
+ACTIVITY_TRANSITIONS = {
+    ActivityStatus.PLANNED: (ActivityStatus.IN_PROGRESS, ActivityStatus.DONE, ActivityStatus.ABANDONED),
+    ActivityStatus.IN_PROGRESS: (ActivityStatus.DONE, ActivityStatus.ABANDONED),
+    ActivityStatus.ABANDONED: (ActivityStatus.IN_PROGRESS,),
+    ActivityStatus.DONE: (),
+}
+# Statuses that end an activity: its planned hours stop counting after the date of the change.
+ACTIVITY_CLOSED_STATUSES = (ActivityStatus.DONE, ActivityStatus.ABANDONED)
 
 
 class ExitReason(models.TextChoices):

@@ -7,14 +7,26 @@ storage only once it is complete (no half-written export is ever offered).
 
 import csv
 import datetime
+import logging
+import tempfile
+from pathlib import Path
 
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
 from django.http import QueryDict
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from .enums import ExportFormat, RightsState, Sex, Status
+from audit.models import Action
+from audit.services import record
+
+from .enums import ExportFormat, ExportStatus, RightsState, Sex, Status
 from .filters import BeneficiaryFilter
-from .models import Beneficiary
+from .models import Beneficiary, Export
+
+logger = logging.getLogger(__name__)
 
 # Exports up to this size are built during the request; larger ones by a Celery task.
 SYNC_MAX_ROWS = 2_000
@@ -149,3 +161,72 @@ def write(export, path):
         return write_xlsx(cell_rows, path)
     with open(path, "w", encoding="utf-8", newline="") as stream:
         return write_csv(cell_rows, stream)
+
+
+# Requesting, building and purging exports -----------------------------------------------------------------
+def query_of(params):
+    """The list's filters and sort from a query string or QueryDict, without the page or anything unknown."""
+    params = QueryDict(params) if isinstance(params, str) else params
+    kept = QueryDict(mutable=True)
+    for name in BeneficiaryFilter.base_filters:
+        values = [value for value in params.getlist(name) if value]
+        if values:
+            kept.setlist(name, values)
+    return kept.urlencode()[:2000]
+
+
+@transaction.atomic
+def request(*, user, query, format):
+    """Records an export of the list as `user` filtered it. Small ones are built at once; the others by a
+    Celery task that receives the export's id only (never names). Returns the export."""
+    query = query_of(query)
+    export = Export.objects.create(
+        user=user,
+        format=format,
+        query=query,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS),
+    )
+    if filtered_files(user, query).count() <= SYNC_MAX_ROWS:
+        build(export=export)
+    else:
+        from .tasks import build_export
+
+        transaction.on_commit(lambda: build_export.delay(export.pk))
+    return export
+
+
+def build(*, export):
+    """Builds the export's file in a temporary folder, then stores it in the private storage and marks the
+    export ready: an export is either complete or not offered. Audited as an export of that many files."""
+    if export.status != ExportStatus.PENDING:
+        return export  # a redelivered task: already built (or expired)
+    try:
+        with tempfile.TemporaryDirectory(prefix="parcours-export-") as folder:
+            path = Path(folder) / export.filename
+            count = write(export, path)
+            with transaction.atomic(), open(path, "rb") as content:
+                export.file.save(export.filename, File(content), save=False)
+                export.row_count = count
+                export.status = ExportStatus.READY
+                export.finished_at = timezone.now()
+                export.save(update_fields=["file", "row_count", "status", "finished_at"])
+                record(Action.EXPORT, model=Beneficiary, count=count, user=export.user)
+    except Exception:
+        logger.exception("Export %s : échec de la construction", export.pk)
+        export.status = ExportStatus.FAILED
+        export.error = "L'export n'a pas pu être construit. Réessayez ou contactez l'administrateur."
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+    return export
+
+
+def purge_expired(*, now=None):
+    """Deletes the files of expired exports (SPEC §1: 7 days by default); the rows stay, marked expired."""
+    count = 0
+    for export in Export.objects.expired(now=now or timezone.now()):
+        if export.file:
+            export.file.delete(save=False)
+        export.status = ExportStatus.EXPIRED
+        export.save(update_fields=["file", "status"])
+        count += 1
+    return count

@@ -1,5 +1,5 @@
 """Forms of the beneficiary's file: create/edit, sector assignment, explicit shares, exports, referent
-designation, interviews and exits.
+designation, interviews and exits, contracts and activities.
 
 Widgets get Bootstrap classes, `is-invalid` and the `aria-describedby` links to their help text and error
 (ids `<id>_helptext` and `<id>_error`, rendered by templates/components/_field.html).
@@ -14,15 +14,24 @@ from django.db.models import Count, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from partners.enums import PRIMARY_SECTOR_KIND, Role
+from partners.enums import PRIMARY_SECTOR_KIND, OrganisationType, Role
 from partners.forms import BootstrapBoundField, BootstrapForm
 from partners.models import Commune, Organisation, Sector, Team, User
 
 from . import nir as nir_lib
 from .enums import (
+    DEFAULT_CONTRACT_MONTHS,
+    DEFAULT_WEEKLY_HOURS,
+    MAX_ACTIVITY_WEEKLY_HOURS,
+    MAX_HOURS_DONE_PER_WEEK,
+    MAX_WEEKLY_HOURS,
+    ActivityKind,
+    ActivityStatus,
     ComplementaryRight,
+    ContractKind,
     ExitReason,
     ExportFormat,
+    HoursReductionReason,
     InterviewKind,
     InterviewMedium,
     InterviewStatus,
@@ -30,6 +39,7 @@ from .enums import (
 )
 from .models import Beneficiary, ReferentAssignment
 from .permissions import may_read_nominative_data
+from .services import contract_hours_errors, hours_steps_errors, suggested_contract_end
 
 # The longest a share may last.
 SHARE_MAX_DURATION = datetime.timedelta(days=365)
@@ -553,3 +563,277 @@ class ExitForm(BootstrapForm):
         if exited_on > timezone.localdate():
             raise forms.ValidationError("La date de sortie ne peut pas être dans le futur.")
         return exited_on
+
+
+# Contracts and activities ---------------------------------------------------------------------------------
+HOURS_STEP_COUNT = 3  # rows of the progressive plan in the signing form (MAX_HOURS_STEPS)
+
+
+class HoursField(forms.DecimalField):
+    """Hours with a decimal comma or point ("17,5" or "17.5"), to the tenth of an hour."""
+
+    def __init__(self, *, max_value, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 5}))
+        super().__init__(
+            min_value=0,
+            max_value=max_value,
+            max_digits=4,
+            decimal_places=1,
+            localize=True,
+            error_messages={
+                "invalid": "Indiquez un nombre d'heures, par exemple 15 ou 17,5.",
+                "max_decimal_places": "Au dixième d'heure près, par exemple 17,5.",
+                "max_value": f"Au plus {max_value} heures.",
+                "min_value": "Le nombre d'heures ne peut pas être négatif.",
+            },
+            **kwargs,
+        )
+
+
+@dataclass(frozen=True)
+class StepFields:
+    number: int
+    starts_on: forms.BoundField
+    weekly_hours: forms.BoundField
+
+
+class ContractForm(BootstrapForm):
+    """Sign a commitment contract: kind, dates, weekly hours with an optional progressive plan, reduction."""
+
+    kind = forms.ChoiceField(
+        label="Type de contrat",
+        choices=ContractKind.choices,
+        initial=ContractKind.CE,
+        widget=forms.RadioSelect,
+        help_text="Le contrat d'engagement depuis 2025 ; CER et PPAE pour saisir un contrat de l'ancien régime.",
+    )
+    signed_on = forms.DateField(label="Signé le", widget=FrenchDateInput(), help_text=DATE_HELP)
+    starts_on = forms.DateField(
+        label="Début du contrat", widget=FrenchDateInput(), help_text="Le jour de la signature ou après. " + DATE_HELP
+    )
+    ends_on = forms.DateField(
+        label="Fin du contrat",
+        required=False,
+        widget=FrenchDateInput(attrs={"data-contract-end": ""}),
+        help_text=f"Proposée {DEFAULT_CONTRACT_MONTHS} mois après le début ; laissée vide, elle est fixée ainsi.",
+    )
+    weekly_hours = HoursField(
+        label="Heures d'activité par semaine",
+        max_value=MAX_WEEKLY_HOURS,
+        initial=DEFAULT_WEEKLY_HOURS,
+        help_text=f"{DEFAULT_WEEKLY_HOURS} h par défaut, {MAX_WEEKLY_HOURS} h au plus. "
+        f"En dessous de {DEFAULT_WEEKLY_HOURS} h, un motif de réduction est obligatoire.",
+    )
+    hours_reduction_reason = forms.ChoiceField(
+        label="Motif de réduction des heures",
+        choices=[("", "Aucune réduction"), *HoursReductionReason.choices],
+        required=False,
+        help_text=f"Obligatoire en dessous de {DEFAULT_WEEKLY_HOURS} heures par semaine.",
+    )
+    hours_reduction_comment = forms.CharField(
+        label="Précision sur la réduction",
+        max_length=300,
+        required=False,
+        help_text="Obligatoire pour « Autre motif ». N'y inscrivez aucun détail médical.",
+    )
+    objectives = forms.CharField(
+        label="Objectifs du contrat",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Les engagements de la personne et de l'organisme référent.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.initial.setdefault("signed_on", today)
+            self.initial.setdefault("starts_on", today)
+            self.initial.setdefault("ends_on", suggested_contract_end(today))
+        for number in range(1, HOURS_STEP_COUNT + 1):
+            self.fields[f"step_{number}_on"] = forms.DateField(
+                label=f"Palier {number} : à partir du", required=False, widget=FrenchDateInput()
+            )
+            self.fields[f"step_{number}_hours"] = HoursField(
+                label=f"Palier {number} : heures par semaine", max_value=MAX_WEEKLY_HOURS, required=False
+            )
+
+    def step_rows(self):
+        return [
+            StepFields(number=n, starts_on=self[f"step_{n}_on"], weekly_hours=self[f"step_{n}_hours"])
+            for n in range(1, HOURS_STEP_COUNT + 1)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        entered = []  # (row number, date, hours) of the complete rows
+        for number in range(1, HOURS_STEP_COUNT + 1):
+            on_name, hours_name = f"step_{number}_on", f"step_{number}_hours"
+            day, hours = cleaned.get(on_name), cleaned.get(hours_name)
+            if on_name in self.errors or hours_name in self.errors:
+                continue
+            if day and hours is None:
+                self.add_error(hours_name, "Indiquez les heures de ce palier.")
+            elif hours is not None and not day:
+                self.add_error(on_name, "Indiquez la date de ce palier.")
+            elif day:
+                entered.append((number, day, hours))
+        starts_on, weekly_hours = cleaned.get("starts_on"), cleaned.get("weekly_hours")
+        if weekly_hours is not None:
+            reason, comment = cleaned.get("hours_reduction_reason", ""), cleaned.get("hours_reduction_comment", "")
+            for name, message in contract_hours_errors(weekly_hours, reason, comment).items():
+                self.add_error(name, message)
+        if starts_on and weekly_hours is not None and entered:
+            ends_on = cleaned.get("ends_on") or suggested_contract_end(starts_on)
+            errors = hours_steps_errors(
+                starts_on=starts_on,
+                ends_on=ends_on,
+                weekly_hours=weekly_hours,
+                steps=[(day, hours) for _number, day, hours in entered],
+            )
+            for index, part, message in errors:
+                number = entered[min(index, len(entered) - 1)][0]
+                self.add_error(f"step_{number}_on" if part == "starts_on" else f"step_{number}_hours", message)
+        return cleaned
+
+    def hours_steps(self):
+        data = self.cleaned_data
+        return [
+            (data[f"step_{n}_on"], data[f"step_{n}_hours"])
+            for n in range(1, HOURS_STEP_COUNT + 1)
+            if data.get(f"step_{n}_on") and data.get(f"step_{n}_hours") is not None
+        ]
+
+    def contract_fields(self):
+        """What `services.contract_sign` takes, besides the steps."""
+        data = self.cleaned_data
+        names = ("kind", "signed_on", "starts_on", "ends_on", "weekly_hours", "hours_reduction_reason")
+        return {
+            **{name: data[name] for name in names},
+            "hours_reduction_comment": data["hours_reduction_comment"].strip(),
+            "objectives": data["objectives"].strip(),
+        }
+
+
+def grouped_partner_choices():
+    """Every organisation, grouped by type (one query), as `<optgroup>`s."""
+    labels = dict(OrganisationType.choices)
+    groups = {}
+    for organisation in Organisation.objects.order_by("type", "name", "id"):
+        groups.setdefault(labels.get(organisation.type, organisation.type), []).append(
+            (organisation.pk, organisation.name)
+        )
+    return list(groups.items())
+
+
+class ActivityForm(BootstrapForm):
+    """An activity of the action plan: kind, title, provider (a partner or free text), dates, hours."""
+
+    kind = forms.ChoiceField(label="Type d'activité", choices=[("", "Choisir un type"), *ActivityKind.choices])
+    title = forms.CharField(
+        label="Intitulé", max_length=200, help_text="Par exemple : Formation agent de propreté, atelier CV du mardi."
+    )
+    provider_organisation = forms.TypedChoiceField(
+        label="Partenaire",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="Un organisme enregistré dans Parcours ; sinon, saisissez son nom dans le champ suivant.",
+    )
+    provider = forms.CharField(
+        label="Autre organisme",
+        max_length=200,
+        required=False,
+        help_text="Si l'organisme n'est pas dans la liste. Laissez vide pour une démarche personnelle.",
+    )
+    starts_on = forms.DateField(label="Début", widget=FrenchDateInput(), help_text=DATE_HELP)
+    ends_on = forms.DateField(label="Fin", widget=FrenchDateInput(), help_text=DATE_HELP)
+    weekly_planned_hours = HoursField(
+        label="Heures prévues par semaine",
+        max_value=MAX_ACTIVITY_WEEKLY_HOURS,
+        help_text="Chaque semaine où l'activité se déroule, même partiellement.",
+    )
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.fields["provider_organisation"].choices = [
+            ("", "Aucun partenaire de la liste"),
+            *grouped_partner_choices(),
+        ]
+        if not self.is_bound and "starts_on" not in self.initial:
+            self.initial["starts_on"] = max(timezone.localdate(), contract.starts_on)
+
+    def clean_provider_organisation(self):
+        pk = self.cleaned_data.get("provider_organisation")
+        if pk is None:
+            return None
+        organisation = Organisation.objects.filter(pk=pk).first()
+        if organisation is None:
+            raise forms.ValidationError("Choisissez un organisme de la liste.")
+        return organisation
+
+    def activity_fields(self):
+        data = self.cleaned_data
+        names = ("kind", "title", "starts_on", "ends_on", "weekly_planned_hours", "provider", "provider_organisation")
+        return {name: data[name] for name in names}
+
+    @classmethod
+    def initial_from(cls, activity):
+        return {
+            "kind": activity.kind,
+            "title": activity.title,
+            "provider_organisation": activity.provider_organisation_id,
+            "provider": activity.provider,
+            "starts_on": activity.starts_on,
+            "ends_on": activity.ends_on,
+            "weekly_planned_hours": activity.weekly_planned_hours,
+        }
+
+
+class ActivityStatusForm(BootstrapForm):
+    """One row of the action plan: the statuses the activity may move to, and since when."""
+
+    status = forms.ChoiceField(label="Nouveau statut")
+    changed_on = forms.DateField(label="Depuis le", widget=FrenchDateInput(attrs={"size": 10}), help_text="jj/mm/aaaa")
+
+    def __init__(self, *args, activity, **kwargs):
+        kwargs.setdefault("prefix", f"activite-{activity.pk}")
+        super().__init__(*args, **kwargs)
+        self.activity = activity
+        self.fields["status"].choices = [(s.value, s.label) for s in map(ActivityStatus, activity.next_statuses)]
+        if not self.is_bound:
+            self.initial.setdefault("changed_on", timezone.localdate())
+
+
+class HoursDoneForm(BootstrapForm):
+    """Hours done on one activity of the contract during one week."""
+
+    activity = forms.TypedChoiceField(label="Activité", coerce=int)
+    week_of = forms.DateField(
+        label="Semaine du",
+        widget=FrenchDateInput(),
+        help_text="Un jour quelconque de la semaine (lundi à dimanche). Saisir à nouveau une semaine remplace ses heures.",
+    )
+    hours = HoursField(label="Heures réalisées", max_value=MAX_HOURS_DONE_PER_WEEK)
+
+    def __init__(self, *args, activities, **kwargs):
+        kwargs.setdefault("prefix", "heures")
+        super().__init__(*args, **kwargs)
+        self.activities = {activity.pk: activity for activity in activities}
+        self.fields["activity"].choices = [
+            ("", "Choisir une activité"),
+            *(
+                (a.pk, f"{a.title} ({a.get_kind_display()}, du {a.starts_on:%d/%m/%Y} au {a.ends_on:%d/%m/%Y})")
+                for a in activities
+            ),
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("week_of", timezone.localdate())
+
+    def clean_activity(self):
+        activity = self.activities.get(self.cleaned_data["activity"])
+        if activity is None:
+            raise forms.ValidationError("Choisissez une activité de ce contrat.")
+        return activity

@@ -1,10 +1,14 @@
 """Households, persons and their files (the beneficiary's "dossier")."""
 
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -14,6 +18,8 @@ from partners.enums import PRIMARY_SECTOR_KIND
 from . import nir as nir_lib
 from .enums import (
     ACCOMPANIMENT_INTERVIEW_KINDS,
+    ACTIVITY_CLOSED_STATUSES,
+    ACTIVITY_TRANSITIONS,
     DEFAULT_WEEKLY_HOURS,
     EXIT_REASONS_WITHOUT_EPISODE,
     MAX_WEEKLY_HOURS,
@@ -376,7 +382,8 @@ class Beneficiary(AuditedModel):
 
     @property
     def current_contract(self):
-        return self.contracts.order_by("-signed_on", "-id").first()
+        """The contract in force today, else the coming one, else the last one (one query)."""
+        return self.contracts.current_first().first()
 
     @property
     def has_open_right(self):
@@ -630,6 +637,29 @@ class Episode(AuditedModel):
         return (end - self.started_on).days
 
 
+class ContractQuerySet(models.QuerySet):
+    def current_first(self, today=None):
+        """The contract in force today first, then the others, the latest start first (so that the first
+        one is "the current contract": in force, else the coming one, else the last one)."""
+        today = today or timezone.localdate()
+        return self.annotate(
+            in_force_rank=Case(
+                When(starts_on__lte=today, ends_on__gte=today, then=Value(0)),
+                default=Value(1),
+                output_field=models.IntegerField(),
+            )
+        ).order_by("in_force_rank", "-starts_on", "-id")
+
+    def overlapping(self, starts_on, ends_on):
+        return self.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+
+
+class ContractPeriod(models.TextChoices):
+    UPCOMING = "upcoming", "À venir"
+    IN_FORCE = "in_force", "En cours"
+    ENDED = "ended", "Terminé"
+
+
 class Contract(AuditedModel):
     """The commitment contract ("contrat d'engagement"; legacy CER/PPAE recordable) and its weekly hours."""
 
@@ -657,6 +687,8 @@ class Contract(AuditedModel):
     )
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
 
+    objects = ContractQuerySet.as_manager()
+
     class Meta:
         verbose_name = "contrat d'engagement"
         verbose_name_plural = "contrats d'engagement"
@@ -681,6 +713,40 @@ class Contract(AuditedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} signé le {self.signed_on:%d/%m/%Y}"
+
+    @property
+    def short_kind(self):
+        """CE, CER or PPAE."""
+        return self.kind.upper()
+
+    def period_on(self, day):
+        if day < self.starts_on:
+            return ContractPeriod.UPCOMING
+        if day > self.ends_on:
+            return ContractPeriod.ENDED
+        return ContractPeriod.IN_FORCE
+
+    @property
+    def period(self):
+        return self.period_on(timezone.localdate())
+
+    @property
+    def period_label(self):
+        return ContractPeriod(self.period).label
+
+    @property
+    def is_reduced(self):
+        return bool(self.hours_reduction_reason)
+
+
+def hours_in_force(contract, steps, day):
+    """The weekly hours the contract asks for on `day`: the latest step started by then, else the base.
+    `steps` are the contract's ContractHoursStep rows, in any order."""
+    hours = contract.weekly_hours
+    for step in sorted(steps, key=lambda s: s.starts_on):
+        if step.starts_on <= day:
+            hours = step.weekly_hours
+    return hours
 
 
 class ContractHoursStep(models.Model):
@@ -707,6 +773,21 @@ class ContractHoursStep(models.Model):
         return f"{self.weekly_hours} h à partir du {self.starts_on:%d/%m/%Y}"
 
 
+class ActivityQuerySet(models.QuerySet):
+    def for_plan(self):
+        """The action plan's rows: the partner, the hours done in total and the date of the last status
+        change (which, for a done or abandoned activity, is when its planned hours stop counting)."""
+        last_change = ActivityStatusChange.objects.filter(activity=OuterRef("pk")).order_by("-changed_on", "-id")
+        return self.select_related("provider_organisation").annotate(
+            hours_done_total=Sum("hours_done__hours"),
+            last_status_change_on=Subquery(last_change.values("changed_on")[:1]),
+        )
+
+    def running_between(self, first_day, last_day):
+        """Activities whose planned dates meet [first_day, last_day] (an ended one may stop earlier)."""
+        return self.filter(starts_on__lte=last_day, ends_on__gte=first_day)
+
+
 class Activity(AuditedModel):
     """An action of the contract's action plan, with planned hours per week and hours done."""
 
@@ -731,6 +812,8 @@ class Activity(AuditedModel):
     )
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
 
+    objects = ActivityQuerySet.as_manager()
+
     class Meta:
         verbose_name = "activité"
         ordering = ["starts_on", "id"]
@@ -749,6 +832,60 @@ class Activity(AuditedModel):
 
     def __str__(self):
         return self.title
+
+    @property
+    def provider_label(self):
+        if self.provider_organisation_id:
+            return str(self.provider_organisation)
+        return self.provider
+
+    @property
+    def is_closed(self):
+        return self.status in ACTIVITY_CLOSED_STATUSES
+
+    @property
+    def next_statuses(self):
+        return ACTIVITY_TRANSITIONS[self.status]
+
+    @property
+    def closed_on(self):
+        """The date a done or abandoned activity ended (its last status change), else None."""
+        if not self.is_closed:
+            return None
+        if not hasattr(self, "last_status_change_on"):
+            change = self.status_changes.order_by("-changed_on", "-id").first()
+            self.last_status_change_on = change.changed_on if change else None
+        return self.last_status_change_on
+
+    @property
+    def effective_ends_on(self):
+        """The last day its planned hours count: its planned end, or the day it was done or abandoned
+        when earlier. Before its start for an activity abandoned before it began."""
+        closed_on = self.closed_on
+        return min(self.ends_on, closed_on) if closed_on else self.ends_on
+
+    def runs_during(self, first_day, last_day):
+        return self.starts_on <= last_day and self.effective_ends_on >= first_day
+
+
+class ActivityStatusChange(models.Model):
+    """A dated change of an activity's status, and who made it: the activity's history."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField("statut", max_length=12, choices=ActivityStatus.choices)
+    changed_on = models.DateField("le")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="par"
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "changement de statut d'une activité"
+        verbose_name_plural = "changements de statut des activités"
+        ordering = ["changed_on", "id"]
+
+    def __str__(self):
+        return f"{self.get_status_display()} le {self.changed_on:%d/%m/%Y}"
 
 
 class ActivityHours(AuditedModel):
@@ -775,6 +912,93 @@ class ActivityHours(AuditedModel):
 
     def __str__(self):
         return f"{self.hours} h la semaine du {self.week_of:%d/%m/%Y}"
+
+
+# Weekly hours of a contract: target, planned and done, computed in Python (never in SQL date arithmetic) -------
+ONE_WEEK = datetime.timedelta(days=7)
+
+
+def format_hours(value):
+    """Hours as people write them: 15, 17,5 (no trailing zero, decimal comma)."""
+    text = f"{Decimal(value):.1f}".replace(".", ",")
+    return text.removesuffix(",0")
+
+
+def monday_of(day):
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """One week of a contract: the hours it asks for, those its activities plan, those recorded done."""
+
+    monday: datetime.date
+    target: Decimal
+    planned: Decimal
+    done: Decimal
+    recorded: bool  # hours were recorded for at least one activity that week
+    is_current: bool  # the week of today
+
+    @property
+    def sunday(self):
+        return self.monday + datetime.timedelta(days=6)
+
+    @property
+    def below_target(self):
+        return self.done < self.target
+
+    @property
+    def plan_below_target(self):
+        return self.planned < self.target
+
+
+def contract_mondays(contract, today):
+    """The Mondays of the contract's weeks up to today's week, the most recent first."""
+    if contract.starts_on > today:
+        return []
+    monday, first = monday_of(min(today, contract.ends_on)), monday_of(contract.starts_on)
+    mondays = []
+    while monday >= first:
+        mondays.append(monday)
+        monday -= ONE_WEEK
+    return mondays
+
+
+def week_figures(contract, *, mondays, steps, activities, hours_by_week, today):
+    """The figures of the given weeks. No query: `steps` are the contract's steps, `activities` its
+    activities (from `Activity.objects.for_plan()`, so that their end is known), `hours_by_week` maps a
+    Monday to the hours done that week on the contract's activities.
+
+    The target of a week is the step in force on its last day (a step counts for the whole week it starts
+    in); the planned hours are those of the activities running that week, for a partial week too."""
+    current = monday_of(today)
+    ends = [(activity, activity.effective_ends_on) for activity in activities]
+    figures = []
+    for monday in mondays:
+        sunday = monday + datetime.timedelta(days=6)
+        planned = sum(
+            (a.weekly_planned_hours for a, end in ends if a.starts_on <= sunday and end >= monday), Decimal(0)
+        )
+        figures.append(
+            WeekFigures(
+                monday=monday,
+                target=hours_in_force(contract, steps, min(sunday, contract.ends_on)),
+                planned=planned,
+                done=hours_by_week.get(monday, Decimal(0)),
+                recorded=monday in hours_by_week,
+                is_current=monday == current,
+            )
+        )
+    return figures
+
+
+def hours_done_by_week(contract, mondays=None):
+    """One query: the hours done on the contract's activities, by week (Monday → total)."""
+    records = ActivityHours.objects.filter(activity__contract=contract)
+    if mondays is not None:
+        records = records.filter(week_of__in=list(mondays))
+    rows = records.order_by().values("week_of").annotate(total=Sum("hours"))
+    return {row["week_of"]: row["total"] for row in rows}
 
 
 class Exit(AuditedModel):

@@ -3,52 +3,54 @@
 Audited models log their own creations and changes; the services add what no model save says (shares).
 """
 
+import calendar
 import datetime
-import logging
-import tempfile
-from pathlib import Path
+from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
-from django.http import QueryDict
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
 from partners.enums import Role
 
-from . import exports
 from .enums import (
     ACCOMPANIMENT_INTERVIEW_KINDS,
+    ACTIVITY_CLOSED_STATUSES,
+    ACTIVITY_TRANSITIONS,
+    DEFAULT_CONTRACT_MONTHS,
     DEFAULT_WEEKLY_HOURS,
     EXIT_REASONS_WITHOUT_EPISODE,
+    MAX_ACTIVITY_WEEKLY_HOURS,
+    MAX_HOURS_DONE_PER_WEEK,
+    MAX_HOURS_STEPS,
     MAX_WEEKLY_HOURS,
+    ActivityKind,
     ActivityStatus,
     ContractKind,
-    ExportStatus,
     FileOrigin,
+    HoursReductionReason,
     InterviewKind,
     InterviewStatus,
 )
-from .filters import BeneficiaryFilter
 from .models import (
     Activity,
     ActivityHours,
+    ActivityStatusChange,
     Beneficiary,
     Contract,
     ContractHoursStep,
     Episode,
     Exit,
-    Export,
     Interview,
     ReferentAssignment,
     RightsStateChange,
+    format_hours,
+    monday_of,
 )
 from .permissions import revoke_share, share_file
-
-logger = logging.getLogger(__name__)
 
 MANUAL_SOURCE = "Saisie manuelle"
 
@@ -289,67 +291,298 @@ def interview_update(*, interview, by, participants=None, **fields):
     return interview
 
 
-def _check_hours(weekly_hours, reduction_reason):
+# Contracts, their progressive plan and their action plan --------------------------------------------------
+def add_months(day, months):
+    """Calendar-correct: one month after 31/01 is the last day of February."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def suggested_contract_end(starts_on):
+    """A contract's end, when none is given: 6 calendar months after its start."""
+    return add_months(starts_on, DEFAULT_CONTRACT_MONTHS)
+
+
+def contract_hours_errors(weekly_hours, reduction_reason, reduction_comment=""):
+    """What is wrong with a contract's weekly hours and their reduction, keyed by field: 15 h by default,
+    20 h at most, a reason below 15 h (and none above), a precision for "other"."""
+    errors = {}
     if weekly_hours > MAX_WEEKLY_HOURS:
-        raise ValidationError({"weekly_hours": f"Au plus {MAX_WEEKLY_HOURS} heures par semaine."})
-    if weekly_hours < 0:
-        raise ValidationError({"weekly_hours": "Le nombre d'heures ne peut pas être négatif."})
-    if weekly_hours < DEFAULT_WEEKLY_HOURS and not reduction_reason:
-        raise ValidationError(
-            {"hours_reduction_reason": f"En dessous de {DEFAULT_WEEKLY_HOURS} heures, indiquez le motif de réduction."}
+        errors["weekly_hours"] = f"Au plus {MAX_WEEKLY_HOURS} heures par semaine."
+    elif weekly_hours < 0:
+        errors["weekly_hours"] = "Le nombre d'heures ne peut pas être négatif."
+    elif weekly_hours < DEFAULT_WEEKLY_HOURS and not reduction_reason:
+        errors["hours_reduction_reason"] = (
+            f"En dessous de {DEFAULT_WEEKLY_HOURS} heures, indiquez le motif de réduction."
         )
-    if weekly_hours >= DEFAULT_WEEKLY_HOURS and reduction_reason:
-        raise ValidationError({"hours_reduction_reason": "Un motif de réduction suppose moins de 15 heures."})
+    elif weekly_hours >= DEFAULT_WEEKLY_HOURS and reduction_reason:
+        errors["hours_reduction_reason"] = (
+            f"Un motif de réduction suppose moins de {DEFAULT_WEEKLY_HOURS} heures par semaine."
+        )
+    if reduction_reason == HoursReductionReason.OTHER and not reduction_comment.strip():
+        errors["hours_reduction_comment"] = "Précisez le motif de réduction."
+    elif reduction_comment.strip() and not reduction_reason:
+        errors["hours_reduction_comment"] = "Une précision suppose un motif de réduction."
+    return errors
+
+
+def hours_steps_errors(*, starts_on, ends_on, weekly_hours, steps):
+    """What is wrong with a progressive plan, as (index, part, message): `steps` are (date, hours) pairs in
+    the order they were entered, `index` points into it and `part` is "starts_on" or "weekly_hours".
+
+    Steps start during the contract, after its first day, on different days, and rise above the contract's
+    hours and above each other, up to 20 hours at most."""
+    errors = []
+    if len(steps) > MAX_HOURS_STEPS:
+        errors.append((MAX_HOURS_STEPS, "starts_on", f"Au plus {MAX_HOURS_STEPS} paliers."))
+    previous, seen = weekly_hours, set()
+    for index, (day, hours) in sorted(enumerate(steps), key=lambda item: item[1][0]):
+        if day in seen:
+            errors.append((index, "starts_on", "Deux paliers ne peuvent pas commencer le même jour."))
+            continue
+        seen.add(day)
+        if starts_on and ends_on and not starts_on < day <= ends_on:
+            errors.append(
+                (
+                    index,
+                    "starts_on",
+                    f"Un palier commence pendant le contrat, après son premier jour "
+                    f"(du {starts_on:%d/%m/%Y} au {ends_on:%d/%m/%Y}).",
+                )
+            )
+        if hours > MAX_WEEKLY_HOURS:
+            errors.append((index, "weekly_hours", f"Un palier va jusqu'à {MAX_WEEKLY_HOURS} heures au plus."))
+        elif hours <= previous:
+            errors.append(
+                (index, "weekly_hours", f"Les paliers montent progressivement : plus de {format_hours(previous)} h.")
+            )
+        previous = max(previous, hours)
+    return errors
+
+
+def _overlap_error(contract):
+    earliest = contract.starts_on + datetime.timedelta(days=2)
+    return (
+        f"Un contrat court déjà du {contract.starts_on:%d/%m/%Y} au {contract.ends_on:%d/%m/%Y} : choisissez "
+        f"des dates qui ne le chevauchent pas, ou un début à partir du {earliest:%d/%m/%Y} pour le remplacer."
+    )
 
 
 @transaction.atomic
 def contract_sign(*, beneficiary, by, hours_steps=(), **fields):
-    """Records a signed commitment contract; there is none without a current orientation."""
+    """Records a signed commitment contract; there is none without a current orientation.
+
+    Without an end, the contract lasts 6 months. A contract signed while another runs replaces it: the
+    previous one ends the day before the new one starts (listed in `contract.replaced`)."""
     orientation = _current_orientation(beneficiary)
     if orientation is None:
         raise ValidationError("Un contrat ne peut être signé qu'avec une orientation en cours.")
-    signed_on = fields["signed_on"]
-    refuse_future_date(signed_on, "signed_on", "La date de signature")
-    if signed_on < orientation.decided_on and fields.get("kind", ContractKind.CE) == ContractKind.CE:
-        raise ValidationError({"signed_on": "Le contrat ne peut pas être signé avant la décision d'orientation."})
-    if fields["ends_on"] <= fields["starts_on"]:
-        raise ValidationError({"ends_on": "La fin du contrat doit suivre son début."})
-    _check_hours(fields.get("weekly_hours", DEFAULT_WEEKLY_HOURS), fields.get("hours_reduction_reason", ""))
+    kind = fields.setdefault("kind", ContractKind.CE)
+    signed_on, starts_on = fields["signed_on"], fields["starts_on"]
+    ends_on = fields["ends_on"] = fields.get("ends_on") or suggested_contract_end(starts_on)
+    weekly_hours = fields.setdefault("weekly_hours", Decimal(DEFAULT_WEEKLY_HOURS))
+    fields["hours_reduction_comment"] = fields.get("hours_reduction_comment", "").strip()
+    steps = [(day, Decimal(hours)) for day, hours in hours_steps]
+
+    errors = {}
+    if signed_on > timezone.localdate():
+        errors["signed_on"] = "La date de signature ne peut pas être dans le futur."
+    elif signed_on < orientation.decided_on and kind == ContractKind.CE:
+        errors["signed_on"] = (
+            f"Le contrat ne peut pas être signé avant la décision d'orientation ({orientation.decided_on:%d/%m/%Y})."
+        )
+    if starts_on < signed_on:
+        errors["starts_on"] = "Le contrat commence le jour de sa signature ou après."
+    if ends_on <= starts_on:
+        errors["ends_on"] = "La fin du contrat doit suivre son début."
+    errors.update(
+        contract_hours_errors(weekly_hours, fields.get("hours_reduction_reason", ""), fields["hours_reduction_comment"])
+    )
+    step_errors = hours_steps_errors(starts_on=starts_on, ends_on=ends_on, weekly_hours=weekly_hours, steps=steps)
+    if step_errors:
+        errors["hours_steps"] = [message for _index, _part, message in step_errors]
+    replaced = []
+    if "ends_on" not in errors:
+        running = Contract.objects.select_for_update().filter(beneficiary=beneficiary).overlapping(starts_on, ends_on)
+        for previous in running:
+            if previous.starts_on + datetime.timedelta(days=1) < starts_on:
+                replaced.append(previous)
+            else:
+                errors.setdefault("starts_on", _overlap_error(previous))
+    if errors:
+        raise ValidationError(errors)
+
+    for previous in replaced:
+        previous.ends_on = starts_on - datetime.timedelta(days=1)
+        previous.save(update_fields=["ends_on"])
     contract = Contract.objects.create(beneficiary=beneficiary, created_by=by, **fields)
-    previous = contract.weekly_hours
-    for starts_on, hours in sorted(hours_steps):
-        if not contract.starts_on < starts_on <= contract.ends_on:
-            raise ValidationError({"hours_steps": "Chaque palier commence pendant le contrat, après son début."})
-        if hours > MAX_WEEKLY_HOURS or hours < previous:
-            raise ValidationError({"hours_steps": "Les paliers montent progressivement, jusqu'à 20 heures au plus."})
-        ContractHoursStep.objects.create(contract=contract, starts_on=starts_on, weekly_hours=hours)
-        previous = hours
+    ContractHoursStep.objects.bulk_create(
+        ContractHoursStep(contract=contract, starts_on=day, weekly_hours=hours) for day, hours in sorted(steps)
+    )
+    contract.replaced = replaced
     return contract
 
 
+def _activity_errors(
+    contract, *, kind, title, starts_on, ends_on, weekly_planned_hours, provider, provider_organisation
+):
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Indiquez l'intitulé de l'activité."
+    if kind not in ActivityKind.values:
+        errors["kind"] = "Choisissez un type d'activité de la liste."
+    if ends_on < starts_on:
+        errors["ends_on"] = "La fin de l'activité doit suivre son début."
+    elif ends_on < contract.starts_on or starts_on > contract.ends_on:
+        errors["starts_on"] = (
+            "L'activité se déroule, au moins en partie, pendant le contrat "
+            f"(du {contract.starts_on:%d/%m/%Y} au {contract.ends_on:%d/%m/%Y})."
+        )
+    if not 0 <= weekly_planned_hours <= MAX_ACTIVITY_WEEKLY_HOURS:
+        errors["weekly_planned_hours"] = f"Les heures prévues vont de 0 à {MAX_ACTIVITY_WEEKLY_HOURS} par semaine."
+    if provider.strip() and provider_organisation is not None:
+        errors["provider"] = "Choisissez un partenaire ou saisissez un organisme, pas les deux."
+    return errors
+
+
 @transaction.atomic
-def activity_add(*, contract, by, **fields):
-    if fields["ends_on"] < fields["starts_on"]:
-        raise ValidationError({"ends_on": "La fin de l'activité doit suivre son début."})
-    return Activity.objects.create(contract=contract, created_by=by, **fields)
+def activity_add(
+    *, contract, by, kind, title, starts_on, ends_on, weekly_planned_hours, provider="", provider_organisation=None
+):
+    """Adds an activity to the contract's action plan; it starts as planned."""
+    fields = {
+        "kind": kind,
+        "title": title.strip(),
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "weekly_planned_hours": Decimal(weekly_planned_hours),
+        "provider": provider.strip(),
+        "provider_organisation": provider_organisation,
+    }
+    errors = _activity_errors(contract, **fields)
+    if errors:
+        raise ValidationError(errors)
+    return Activity.objects.create(contract=contract, created_by=by, status=ActivityStatus.PLANNED, **fields)
+
+
+@transaction.atomic
+def activity_update(
+    *, activity, by, kind, title, starts_on, ends_on, weekly_planned_hours, provider="", provider_organisation=None
+):
+    """Edits an activity (not its status: see activity_change_status). Its dates keep covering the weeks
+    whose hours are recorded."""
+    activity = Activity.objects.select_for_update().select_related("contract").get(pk=activity.pk)
+    fields = {
+        "kind": kind,
+        "title": title.strip(),
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "weekly_planned_hours": Decimal(weekly_planned_hours),
+        "provider": provider.strip(),
+        "provider_organisation": provider_organisation,
+    }
+    errors = _activity_errors(activity.contract, **fields)
+    recorded = activity.hours_done.aggregate(first=Min("week_of"), last=Max("week_of"))
+    if recorded["first"] and recorded["first"] + datetime.timedelta(days=6) < starts_on:
+        errors.setdefault(
+            "starts_on",
+            f"Des heures sont enregistrées la semaine du {recorded['first']:%d/%m/%Y} : l'activité la couvre.",
+        )
+    if recorded["last"] and recorded["last"] > ends_on:
+        errors.setdefault(
+            "ends_on", f"Des heures sont enregistrées la semaine du {recorded['last']:%d/%m/%Y} : l'activité la couvre."
+        )
+    if errors:
+        raise ValidationError(errors)
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    activity.save()
+    return activity
+
+
+def _transition_error(activity, status):
+    current = ActivityStatus(activity.status)
+    if status == current:
+        return f"L'activité est déjà « {current.label.lower()} »."
+    if not ACTIVITY_TRANSITIONS[current]:
+        return f"Une activité {current.label.lower()} ne change plus de statut."
+    return f"Une activité « {current.label.lower()} » ne peut pas devenir « {ActivityStatus(status).label.lower()} »."
+
+
+@transaction.atomic
+def activity_change_status(*, activity, status, on, by):
+    """Moves an activity to `status` on the date `on`, along ACTIVITY_TRANSITIONS, and keeps the change in
+    its history. A done or abandoned activity's planned hours stop counting after that date."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if status not in ActivityStatus.values or status not in ACTIVITY_TRANSITIONS[activity.status]:
+        raise ValidationError({"status": _transition_error(activity, status)})
+    errors = {}
+    last = activity.status_changes.order_by("-changed_on", "-id").first()
+    if on > timezone.localdate():
+        errors["changed_on"] = "La date du changement ne peut pas être dans le futur."
+    elif last is not None and on < last.changed_on:
+        errors["changed_on"] = (
+            f"Le changement ne peut pas précéder le précédent ({last.get_status_display().lower()} le "
+            f"{last.changed_on:%d/%m/%Y})."
+        )
+    elif status in (ActivityStatus.IN_PROGRESS, ActivityStatus.DONE) and on < activity.starts_on:
+        errors["changed_on"] = f"L'activité commence le {activity.starts_on:%d/%m/%Y} : choisissez une date ultérieure."
+    elif status in ACTIVITY_CLOSED_STATUSES:
+        last_week = activity.hours_done.aggregate(last=Max("week_of"))["last"]
+        if last_week and on < last_week:
+            errors["changed_on"] = (
+                f"Des heures sont enregistrées la semaine du {last_week:%d/%m/%Y} : choisissez une date ultérieure."
+            )
+    if errors:
+        raise ValidationError(errors)
+    activity.status = status
+    activity.save(update_fields=["status"])
+    ActivityStatusChange.objects.create(activity=activity, status=status, changed_on=on, changed_by=by)
+    return activity
 
 
 @transaction.atomic
 def activity_record_hours(*, activity, week_of, hours, by):
-    """Records the hours done on an activity for the week containing `week_of` (from Monday)."""
-    monday = week_of - datetime.timedelta(days=week_of.weekday())
-    if monday > timezone.localdate():
-        raise ValidationError({"week_of": "Les heures réalisées ne peuvent pas concerner une semaine future."})
-    if monday + datetime.timedelta(days=6) < activity.starts_on or monday > activity.ends_on:
-        raise ValidationError({"week_of": "Cette semaine est en dehors des dates de l'activité."})
-    if hours < 0 or hours > 60:
-        raise ValidationError({"hours": "Les heures réalisées vont de 0 à 60 par semaine."})
+    """Records the hours done on an activity for the week containing `week_of` (stored as its Monday);
+    recording a week again replaces its hours. A planned activity is then in progress."""
+    activity = Activity.objects.select_for_update().select_related("contract").get(pk=activity.pk)
+    contract, monday = activity.contract, monday_of(week_of)
+    sunday, today = monday + datetime.timedelta(days=6), timezone.localdate()
+    hours = Decimal(hours)
+    errors = {}
+    if monday > today:
+        errors["week_of"] = "Les heures réalisées ne peuvent pas concerner une semaine future."
+    elif sunday < contract.starts_on or monday > contract.ends_on:
+        errors["week_of"] = (
+            f"La semaine du {monday:%d/%m/%Y} est en dehors du contrat "
+            f"(du {contract.starts_on:%d/%m/%Y} au {contract.ends_on:%d/%m/%Y})."
+        )
+    elif sunday < activity.starts_on or monday > activity.effective_ends_on:
+        end = activity.effective_ends_on
+        if activity.is_closed and end < activity.ends_on:
+            errors["week_of"] = f"L'activité est {activity.get_status_display().lower()} depuis le {end:%d/%m/%Y}."
+        else:
+            errors["week_of"] = (
+                f"La semaine du {monday:%d/%m/%Y} est en dehors des dates de l'activité "
+                f"(du {activity.starts_on:%d/%m/%Y} au {activity.ends_on:%d/%m/%Y})."
+            )
+    if not 0 <= hours <= MAX_HOURS_DONE_PER_WEEK:
+        errors["hours"] = f"Les heures réalisées vont de 0 à {MAX_HOURS_DONE_PER_WEEK} par semaine."
+    if errors:
+        raise ValidationError(errors)
     record_, _ = ActivityHours.objects.update_or_create(
         activity=activity, week_of=monday, defaults={"hours": hours, "recorded_by": by}
     )
     if activity.status == ActivityStatus.PLANNED:
         activity.status = ActivityStatus.IN_PROGRESS
         activity.save(update_fields=["status"])
+        ActivityStatusChange.objects.create(
+            activity=activity,
+            status=ActivityStatus.IN_PROGRESS,
+            changed_on=min(max(monday, activity.starts_on), today),
+            changed_by=by,
+        )
     return record_
 
 
@@ -391,72 +624,3 @@ def exit_record(*, beneficiary, exited_on, reason, by, comment=""):
         orientation.close(on=max(exited_on, orientation.decided_on), reason="exit", comment=exit_.get_reason_display())
     _end_referent(beneficiary, on=exited_on, reason="Sortie du dispositif")
     return exit_
-
-
-# Exports of the file list -------------------------------------------------------------------------------------
-def export_query(params):
-    """The list's filters and sort from a query string or QueryDict, without the page or anything unknown."""
-    params = QueryDict(params) if isinstance(params, str) else params
-    kept = QueryDict(mutable=True)
-    for name in BeneficiaryFilter.base_filters:
-        values = [value for value in params.getlist(name) if value]
-        if values:
-            kept.setlist(name, values)
-    return kept.urlencode()[:2000]
-
-
-@transaction.atomic
-def export_request(*, user, query, format):
-    """Records an export of the list as `user` filtered it. Small ones are built at once; the others by a
-    Celery task that receives the export's id only (never names). Returns the export."""
-    query = export_query(query)
-    export = Export.objects.create(
-        user=user,
-        format=format,
-        query=query,
-        expires_at=timezone.now() + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS),
-    )
-    if exports.filtered_files(user, query).count() <= exports.SYNC_MAX_ROWS:
-        export_build(export=export)
-    else:
-        from .tasks import build_export
-
-        transaction.on_commit(lambda: build_export.delay(export.pk))
-    return export
-
-
-def export_build(*, export):
-    """Builds the export's file in a temporary folder, then stores it in the private storage and marks the
-    export ready: an export is either complete or not offered. Audited as an export of that many files."""
-    if export.status != ExportStatus.PENDING:
-        return export  # a redelivered task: already built (or expired)
-    try:
-        with tempfile.TemporaryDirectory(prefix="parcours-export-") as folder:
-            path = Path(folder) / export.filename
-            count = exports.write(export, path)
-            with transaction.atomic(), open(path, "rb") as content:
-                export.file.save(export.filename, File(content), save=False)
-                export.row_count = count
-                export.status = ExportStatus.READY
-                export.finished_at = timezone.now()
-                export.save(update_fields=["file", "row_count", "status", "finished_at"])
-                record(Action.EXPORT, model=Beneficiary, count=count, user=export.user)
-    except Exception:
-        logger.exception("Export %s : échec de la construction", export.pk)
-        export.status = ExportStatus.FAILED
-        export.error = "L'export n'a pas pu être construit. Réessayez ou contactez l'administrateur."
-        export.finished_at = timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
-    return export
-
-
-def exports_purge_expired(*, now=None):
-    """Deletes the files of expired exports (SPEC §1: 7 days by default); the rows stay, marked expired."""
-    count = 0
-    for export in Export.objects.expired(now=now or timezone.now()):
-        if export.file:
-            export.file.delete(save=False)
-        export.status = ExportStatus.EXPIRED
-        export.save(update_fields=["file", "status"])
-        count += 1
-    return count

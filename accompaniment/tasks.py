@@ -5,7 +5,7 @@ from celery import shared_task
 from audit.context import acting_as
 from audit.models import Channel
 
-from . import permissions, services
+from . import exports, permissions
 
 
 @shared_task(name="accompaniment.revoke_expired_shares", acks_late=True, ignore_result=True)
@@ -23,11 +23,11 @@ def build_export(export_id):
     if export is None:
         return None
     with acting_as(export.user, channel=Channel.TASK):
-        services.export_build(export=export)
+        exports.build(export=export)
     return export.pk
 
 
 @shared_task(name="accompaniment.purge_expired_exports", acks_late=True, ignore_result=True)
 def purge_expired_exports():
     with acting_as(None, channel=Channel.TASK):
-        return services.exports_purge_expired()
+        return exports.purge_expired()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_exports, views_interviews, views_referents
+from . import views, views_contracts, views_exports, views_interviews, views_referents
 
 app_name = "accompaniment"
 
@@ -26,4 +26,10 @@ urlpatterns = [
     path("entretiens/<int:interview_pk>/statut/", views_interviews.interview_status, name="interview_status"),
     path("<int:pk>/sortie/", views_interviews.exit_create, name="exit_create"),
     # Contracts, activities and hours (views_contracts) -------------------------------------------------
+    path("<int:pk>/contrats/nouveau/", views_contracts.contract_sign, name="contract_sign"),
+    path("contrats/<int:contract_pk>/", views_contracts.contract_detail, name="contract_detail"),
+    path("contrats/<int:contract_pk>/heures/", views_contracts.contract_hours, name="contract_hours"),
+    path("contrats/<int:contract_pk>/activites/nouvelle/", views_contracts.activity_create, name="activity_create"),
+    path("activites/<int:activity_pk>/modifier/", views_contracts.activity_edit, name="activity_edit"),
+    path("activites/<int:activity_pk>/statut/", views_contracts.activity_status, name="activity_status"),
 ]

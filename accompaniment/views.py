@@ -14,7 +14,7 @@ from audit.services import log_list, log_read
 from partners.enums import Role
 from partners.models import SectorCommune
 
-from . import sections, services, timeline
+from . import exports, sections, services, timeline
 from .filters import BeneficiaryFilter, sort_columns
 from .forms import AssignForm, BeneficiaryForm, FileShareForm, departement_communes, primary_sectors
 from .models import Beneficiary
@@ -58,7 +58,7 @@ def beneficiary_list(request):
         "page_obj": page,
         "columns": sort_columns(filterset.current_sort),
         "may_create": may_write_files(request.user),
-        "export_query": services.export_query(request.GET),
+        "export_query": exports.query_of(request.GET),
         "partial": partial,
         "nav_active": "files",
     }

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from audit.models import Action
 from audit.services import record
 
-from . import services
+from . import exports
 from .enums import ExportStatus
 from .forms import ExportForm
 from .permissions import may_read_nominative_data
@@ -34,10 +34,8 @@ def export_create(request):
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choisissez le format de l'export : CSV ou Excel.")
-        return redirect(reverse("accompaniment:list") + "?" + services.export_query(request.POST.get("query", "")))
-    export = services.export_request(
-        user=request.user, query=form.cleaned_data["query"], format=form.cleaned_data["format"]
-    )
+        return redirect(reverse("accompaniment:list") + "?" + exports.query_of(request.POST.get("query", "")))
+    export = exports.request(user=request.user, query=form.cleaned_data["query"], format=form.cleaned_data["format"])
     if export.status == ExportStatus.READY:
         messages.success(request, f"Votre export de {export.row_count} dossiers est prêt : téléchargez-le ci-dessous.")
     elif export.status == ExportStatus.FAILED:

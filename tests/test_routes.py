@@ -45,6 +45,12 @@ ROUTES = {
     "accompaniment:interview_edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:interview_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:exit_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:contract_sign": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:contract_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:contract_hours": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:activity_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:activity_edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "accompaniment:activity_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -80,6 +86,8 @@ POST_ONLY_ROUTES = {
     "accompaniment:revoke_share",
     "accompaniment:export_create",
     "accompaniment:interview_status",
+    "accompaniment:contract_hours",
+    "accompaniment:activity_status",
 }
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
@@ -119,6 +127,10 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["export"].pk
         elif key == "interview_pk":
             kwargs[key] = objects["interview"].pk
+        elif key == "contract_pk":
+            kwargs[key] = objects["contract"].pk
+        elif key == "activity_pk":
+            kwargs[key] = objects["activity"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -130,8 +142,9 @@ def objects(followed_file, referent):
 
     from django.utils import timezone
 
+    from accompaniment.exports import request as export_request
     from accompaniment.permissions import share_file
-    from accompaniment.services import export_request, interview_record
+    from accompaniment.services import activity_add, contract_sign, interview_record
     from orientation.services import diagnostic_record, orientation_decide
 
     share = share_file(
@@ -164,6 +177,17 @@ def objects(followed_file, referent):
         kind="accompaniment",
         scheduled_for=timezone.now() + datetime.timedelta(days=7),
     )
+    today = datetime.date.today()
+    contract = contract_sign(beneficiary=followed_file, by=referent, signed_on=today, starts_on=today)
+    activity = activity_add(
+        contract=contract,
+        by=referent,
+        kind="cv_workshop",
+        title="Atelier CV",
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=14),
+        weekly_planned_hours=3,
+    )
     return {
         "file": followed_file,
         "share": share,
@@ -171,6 +195,8 @@ def objects(followed_file, referent):
         "diagnostic": diagnostic,
         "export": export,
         "interview": interview,
+        "contract": contract,
+        "activity": activity,
     }
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from accompaniment import exports, services
+from accompaniment import exports
 from accompaniment import nir as nir_lib
 from accompaniment.enums import ExportStatus
 from accompaniment.models import Beneficiary, Export
@@ -127,7 +127,7 @@ def test_a_large_export_is_built_by_the_celery_task_from_its_id(
 
 def test_nobody_else_downloads_my_export(client, referent, private_storage):
     BeneficiaryFactory(created_by=referent)
-    export = services.export_request(user=referent, query="", format="csv")
+    export = exports.request(user=referent, query="", format="csv")
     colleague = UserFactory(organisation=referent.organisation, roles=[Role.REFERENT])
     client.force_login(colleague)
 
@@ -157,11 +157,11 @@ def test_an_unknown_format_is_refused_with_a_message_and_nothing_exported(client
 
 def test_expired_exports_lose_their_file_and_cannot_be_downloaded(client, referent, private_storage):
     BeneficiaryFactory(created_by=referent)
-    export = services.export_request(user=referent, query="", format="csv")
+    export = exports.request(user=referent, query="", format="csv")
     stored = private_storage / export.file.name
     assert stored.exists()
 
-    purged = services.exports_purge_expired(now=timezone.now() + datetime.timedelta(days=8))
+    purged = exports.purge_expired(now=timezone.now() + datetime.timedelta(days=8))
 
     export.refresh_from_db()
     assert purged == 1 and export.status == ExportStatus.EXPIRED and not export.file and not stored.exists()
