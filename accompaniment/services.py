@@ -588,7 +588,8 @@ def activity_record_hours(*, activity, week_of, hours, by):
 
 @transaction.atomic
 def exit_record(*, beneficiary, exited_on, reason, by, comment=""):
-    """The exit closes the open episode, the current orientation and the referent's assignment.
+    """The exit closes the open episode, the current orientation, the referent's assignment and the contract
+    in force (it ends on the exit date).
 
     Positive exits and `autre_accompagnement` need an accompaniment episode; `demenagement`, `fin_droits`,
     `abandon` and `autre` can also close a file that never entered accompaniment.
@@ -623,4 +624,8 @@ def exit_record(*, beneficiary, exited_on, reason, by, comment=""):
     if orientation is not None:
         orientation.close(on=max(exited_on, orientation.decided_on), reason="exit", comment=exit_.get_reason_display())
     _end_referent(beneficiary, on=exited_on, reason="Sortie du dispositif")
+    # The commitment contract ends with the accompaniment: its weeks stop counting after the exit.
+    for contract in Contract.objects.filter(beneficiary=beneficiary, starts_on__lt=exited_on, ends_on__gt=exited_on):
+        contract.ends_on = exited_on
+        contract.save(update_fields=["ends_on"])
     return exit_

@@ -310,3 +310,23 @@ def test_on_a_single_day_the_timeline_reads_the_exit_the_end_the_entry_then_the_
         "Entrée en accompagnement",
         "Entretien tenu : Bilan",
     ]
+
+
+def test_an_exit_ends_the_contract_in_force_on_the_exit_date(referent, accompanied_file):
+    contract = services.contract_sign(
+        beneficiary=accompanied_file,
+        by=referent,
+        signed_on=datetime.date(2026, 10, 12),
+        starts_on=datetime.date(2026, 10, 12),
+        ends_on=datetime.date(2027, 4, 11),
+    )
+
+    services.exit_record(
+        beneficiary=accompanied_file,
+        exited_on=datetime.date(2026, 11, 16),
+        reason=ExitReason.EMPLOI_DURABLE,
+        by=referent,
+    )
+
+    contract.refresh_from_db()
+    assert contract.ends_on == datetime.date(2026, 11, 16)
