@@ -3,15 +3,16 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from audit.services import log_list, log_read
 from partners.enums import Role
+from partners.http import require
 from partners.models import SectorCommune
 
 from . import exports, sections, services, timeline
@@ -24,11 +25,6 @@ from .permissions import may_read_nominative_data
 WRITER_ROLES = (Role.REFERENT, Role.ORIENTATION_OFFICER, Role.MANAGER)
 
 
-def _require(allowed):
-    if not allowed:
-        raise PermissionDenied
-
-
 def may_write_files(user):
     return user.has_role(*WRITER_ROLES)
 
@@ -38,15 +34,21 @@ def works_unassigned_queue(user):
     return bool(user.has_role(Role.ORIENTATION_OFFICER) and user.organisation and user.organisation.is_departement)
 
 
-def _visible_file(user, pk):
+def visible_file(user, pk):
+    """The file `pk` if `user` may see it (through `for_user()`), with its status; 404 otherwise."""
     files = Beneficiary.objects.for_user(user).with_status()
     return get_object_or_404(files.select_related("commune", "sector", "household", "created_by"), pk=pk)
+
+
+def file_url(file, anchor=""):
+    """The file page (of a file or a file id), at a section's anchor."""
+    return reverse("accompaniment:detail", kwargs={"pk": getattr(file, "pk", file)}) + anchor
 
 
 # List -----------------------------------------------------------------------------------------------------
 @login_required
 def beneficiary_list(request):
-    _require(may_read_nominative_data(request.user))
+    require(may_read_nominative_data(request.user))
     files = Beneficiary.objects.for_user(request.user).with_journey().select_related("commune", "sector")
     filterset = BeneficiaryFilter(request.GET, queryset=files, request=request)
     page = Paginator(filterset.qs, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -71,7 +73,7 @@ def beneficiary_list(request):
 # Unassigned queue -------------------------------------------------------------------------------------------
 @login_required
 def unassigned_queue(request):
-    _require(works_unassigned_queue(request.user))
+    require(works_unassigned_queue(request.user))
     files = Beneficiary.objects.for_user(request.user).unassigned().with_status().select_related("commune")
     sector_choices = list(primary_sectors().values_list("id", "name"))
 
@@ -150,7 +152,7 @@ def _glance(file):
 
 @login_required
 def beneficiary_detail(request, pk):
-    file = _visible_file(request.user, pk)
+    file = visible_file(request.user, pk)
     log_read(file)
     return render(request, "accompaniment/beneficiary_detail.html", _detail_context(request, file))
 
@@ -158,7 +160,7 @@ def beneficiary_detail(request, pk):
 # Create and edit ------------------------------------------------------------------------------------------
 @login_required
 def beneficiary_create(request):
-    _require(may_write_files(request.user))
+    require(may_write_files(request.user))
     form = BeneficiaryForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         file = services.beneficiary_create(by=request.user, nir=form.cleaned_data["nir"], **form.file_fields())
@@ -176,8 +178,8 @@ def beneficiary_create(request):
 
 @login_required
 def beneficiary_edit(request, pk):
-    file = _visible_file(request.user, pk)
-    _require(may_write_files(request.user))
+    file = visible_file(request.user, pk)
+    require(may_write_files(request.user))
     title_name = file.full_name  # the form changes the instance in place while validating
     form = BeneficiaryForm(request.POST or None, instance=file, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -198,8 +200,8 @@ def beneficiary_edit(request, pk):
 @login_required
 @require_POST
 def file_share(request, pk):
-    file = _visible_file(request.user, pk)
-    _require(may_write_files(request.user))
+    file = visible_file(request.user, pk)
+    require(may_write_files(request.user))
     form = FileShareForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -221,8 +223,8 @@ def file_share(request, pk):
 @login_required
 @require_POST
 def file_share_revoke(request, pk, share_pk):
-    file = _visible_file(request.user, pk)
-    _require(may_write_files(request.user))
+    file = visible_file(request.user, pk)
+    require(may_write_files(request.user))
     share = get_object_or_404(file.shares.filter(revoked_at__isnull=True), pk=share_pk)
     services.file_share_revoke(share=share, by=request.user)
     messages.success(request, "Le partage a été retiré.")

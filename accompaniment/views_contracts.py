@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from audit.services import log_read
+from partners.http import add_service_errors, is_partial, require
 
 from . import sections, services
 from .forms import ActivityForm, ActivityStatusForm, ContractForm, HoursDoneForm
@@ -36,7 +37,7 @@ from .models import (
     week_figures,
 )
 from .timeline_contracts import register_providers
-from .views import _require, _visible_file, may_write_files
+from .views import may_write_files, visible_file
 
 # The weekly table shows this many weeks, the most recent first, with a link to every week of the contract.
 RECENT_WEEKS = 12
@@ -63,20 +64,6 @@ def _visible_activity(user, pk):
         "contract__beneficiary", "contract__created_by__organisation"
     )
     return get_object_or_404(activities, pk=pk)
-
-
-def _add_errors(form, error):
-    """A service's ValidationError shown next to the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _is_partial(request):
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 def _contract_url(contract, anchor=""):
@@ -162,7 +149,7 @@ def _render_work(request, contract, **kwargs):
     so that htmx swaps it in)."""
     work = contract_work(request, contract, **kwargs)
     log_read(contract)
-    partial = _is_partial(request)
+    partial = is_partial(request)
     template = "accompaniment/_contract_work.html" if partial else "accompaniment/contract_detail.html"
     context = {"work": work, "contract": contract, "file": contract.beneficiary, "nav_active": "files"}
     response = render(request, template, context)
@@ -178,8 +165,8 @@ def _back_to_work(request, contract, anchor):
 # Sign ---------------------------------------------------------------------------------------------------
 @login_required
 def contract_sign(request, pk):
-    file = _visible_file(request.user, pk)
-    _require(may_keep_contracts(request.user))
+    file = visible_file(request.user, pk)
+    require(may_keep_contracts(request.user))
     orientation = file.current_orientation
     running = file.current_contract
     form = ContractForm(request.POST or None) if orientation else None
@@ -189,7 +176,7 @@ def contract_sign(request, pk):
                 beneficiary=file, by=request.user, hours_steps=form.hours_steps(), **form.contract_fields()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             text = (
                 f"Contrat signé le {contract.signed_on:%d/%m/%Y} : {contract.short_kind}, "
@@ -222,7 +209,7 @@ def contract_detail(request, contract_pk):
 def contract_hours(request, contract_pk):
     """Records the hours done on one activity for one week (re-recording a week replaces it)."""
     contract = _visible_contract(request.user, contract_pk)
-    _require(may_keep_contracts(request.user))
+    require(may_keep_contracts(request.user))
     activities = list(contract.activities.order_by("starts_on", "id"))
     form = HoursDoneForm(request.POST, activities=activities)
     if form.is_valid():
@@ -232,13 +219,13 @@ def contract_hours(request, contract_pk):
                 activity=data["activity"], week_of=data["week_of"], hours=data["hours"], by=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             text = (
                 f"{format_hours(record.hours)} h réalisées la semaine du {record.week_of:%d/%m/%Y} "
                 f"enregistrées pour « {data['activity'].title} »."
             )
-            if _is_partial(request):
+            if is_partial(request):
                 return _render_work(request, contract, notice=text)
             messages.success(request, text)
             return _back_to_work(request, contract, "#heures")
@@ -251,7 +238,7 @@ def activity_status(request, activity_pk):
     """Moves an activity to another status (planned → in progress → done, or abandoned), dated."""
     activity = _visible_activity(request.user, activity_pk)
     contract = activity.contract
-    _require(may_keep_contracts(request.user))
+    require(may_keep_contracts(request.user))
     form = ActivityStatusForm(request.POST, activity=activity)
     if form.is_valid():
         data = form.cleaned_data
@@ -260,13 +247,13 @@ def activity_status(request, activity_pk):
                 activity=activity, status=data["status"], on=data["changed_on"], by=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             since = "le" if activity.is_closed else "depuis le"
             text = (
                 f"« {activity.title} » : {activity.get_status_display().lower()} {since} {data['changed_on']:%d/%m/%Y}."
             )
-            if _is_partial(request):
+            if is_partial(request):
                 return _render_work(request, contract, notice=text)
             messages.success(request, text)
             return _back_to_work(request, contract, f"#activite-{activity.pk}")
@@ -277,13 +264,13 @@ def activity_status(request, activity_pk):
 @login_required
 def activity_create(request, contract_pk):
     contract = _visible_contract(request.user, contract_pk)
-    _require(may_keep_contracts(request.user))
+    require(may_keep_contracts(request.user))
     form = ActivityForm(request.POST or None, contract=contract)
     if request.method == "POST" and form.is_valid():
         try:
             activity = services.activity_add(contract=contract, by=request.user, **form.activity_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Activité ajoutée au plan d'action : « {activity.title} ».")
             return redirect(_contract_url(contract, f"#activite-{activity.pk}"))
@@ -302,13 +289,13 @@ def activity_create(request, contract_pk):
 def activity_edit(request, activity_pk):
     activity = _visible_activity(request.user, activity_pk)
     contract = activity.contract
-    _require(may_keep_contracts(request.user))
+    require(may_keep_contracts(request.user))
     form = ActivityForm(request.POST or None, contract=contract, initial=ActivityForm.initial_from(activity))
     if request.method == "POST" and form.is_valid():
         try:
             activity = services.activity_update(activity=activity, by=request.user, **form.activity_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"L'activité « {activity.title} » est modifiée.")
             return redirect(_contract_url(contract, f"#activite-{activity.pk}"))

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
@@ -23,12 +22,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from audit.services import log_list, log_read
 from partners.enums import Role
+from partners.http import add_service_errors, is_partial, require
 from partners.models import User
 
 from . import sections, services
 from .enums import ComplementaryRight, InterviewKind, InterviewStatus, Status
 from .forms import QUICK_STATUSES, ExitForm, InterviewForm, InterviewStatusForm
 from .models import Beneficiary, Episode, Interview
+from .views import file_url, visible_file
 
 # Who records interviews of every kind and exits (among the users who may see the file).
 CASEWORKER_ROLES = (Role.REFERENT, Role.ORIENTATION_OFFICER, Role.MANAGER)
@@ -58,43 +59,14 @@ def may_record_exits(user):
     return user.has_role(*CASEWORKER_ROLES)
 
 
-def _require(allowed, message=""):
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _visible_file(user, pk):
-    files = Beneficiary.objects.for_user(user).with_status().select_related("commune", "sector")
-    return get_object_or_404(files, pk=pk)
-
-
 def _visible_interview(user, pk):
     visible = Beneficiary.objects.for_user(user).values("id")
     interviews = Interview.objects.filter(beneficiary__in=visible).select_related("beneficiary", "opened_episode")
     return get_object_or_404(interviews, pk=pk)
 
 
-def _file_url(file, anchor=""):
-    return reverse("accompaniment:detail", kwargs={"pk": getattr(file, "pk", file)}) + anchor
-
-
-def _is_partial(request):
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
-
-
 # Service field names that the forms call otherwise.
 FORM_FIELD_OF = {"scheduled_for": "scheduled_date"}
-
-
-def _add_errors(form, error):
-    """A service's ValidationError shown next to the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            name = FORM_FIELD_OF.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _scheduled(interview):
@@ -208,7 +180,7 @@ sections.register(
 # The file's interviews ---------------------------------------------------------------------------------
 @login_required
 def interview_list(request, pk):
-    file = _visible_file(request.user, pk)
+    file = visible_file(request.user, pk)
     participants = User.objects.select_related("organisation").order_by("last_name", "first_name")
     interviews = file.interviews.select_related("created_by__organisation", "opened_episode").prefetch_related(
         Prefetch("participants", queryset=participants)
@@ -232,9 +204,9 @@ def interview_list(request, pk):
 
 @login_required
 def interview_create(request, pk):
-    file = _visible_file(request.user, pk)
+    file = visible_file(request.user, pk)
     kinds = interview_kinds_for(request.user)
-    _require(kinds, "Seuls les référents, chargés d'orientation, responsables et agents CAF saisissent des entretiens.")
+    require(kinds, "Seuls les référents, chargés d'orientation, responsables et agents CAF saisissent des entretiens.")
     initial = {"participants": [request.user], "scheduled_date": timezone.localdate()}
     if InterviewKind.FOLLOW_UP in kinds and file.status == Status.IN_ACCOMPANIMENT:
         initial["kind"] = InterviewKind.FOLLOW_UP
@@ -250,7 +222,7 @@ def interview_create(request, pk):
                 **form.interview_fields(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             episode = _episode_opened_by(interview) if interview.status == InterviewStatus.HELD else None
             messages.success(
@@ -258,7 +230,7 @@ def interview_create(request, pk):
                 f"Entretien enregistré : {interview.get_kind_display()} du {_scheduled(interview)} "
                 f"({interview.get_status_display().lower()}).{_entry_message(episode)}",
             )
-            return redirect(_file_url(file, "#accompagnement" if episode else "#entretiens"))
+            return redirect(file_url(file, "#accompagnement" if episode else "#entretiens"))
     log_read(file)
     context = {"file": file, "form": form, "interview": None, "nav_active": "files"}
     return render(request, "accompaniment/interview_form.html", context)
@@ -269,7 +241,7 @@ def interview_edit(request, interview_pk):
     interview = _visible_interview(request.user, interview_pk)
     file = interview.beneficiary
     kinds = interview_kinds_for(request.user)
-    _require(interview.kind in kinds, "Vous ne pouvez pas modifier ce type d'entretien.")
+    require(interview.kind in kinds, "Vous ne pouvez pas modifier ce type d'entretien.")
     title = f"{interview.get_kind_display()} du {_scheduled(interview)}"  # the service changes the instance
     had_episode = hasattr(interview, "opened_episode")
     form = InterviewForm(request.POST or None, kinds=kinds, interview=interview)
@@ -282,7 +254,7 @@ def interview_edit(request, interview_pk):
                 **form.interview_fields(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             episode = None
             if not had_episode and interview.status == InterviewStatus.HELD:
@@ -292,7 +264,7 @@ def interview_edit(request, interview_pk):
                 f"Entretien modifié : {interview.get_kind_display()} du {_scheduled(interview)} "
                 f"({interview.get_status_display().lower()}).{_entry_message(episode)}",
             )
-            return redirect(_file_url(file, "#accompagnement" if episode else "#entretiens"))
+            return redirect(file_url(file, "#accompagnement" if episode else "#entretiens"))
     log_read(interview)
     context = {"file": file, "form": form, "interview": interview, "title": title, "nav_active": "files"}
     return render(request, "accompaniment/interview_form.html", context)
@@ -305,7 +277,7 @@ def interview_status(request, interview_pk):
     JavaScript, back to the file page with a message. When the interview opens the accompaniment, the whole
     page is reloaded (status, sections and timeline change)."""
     interview = _visible_interview(request.user, interview_pk)
-    _require(may_edit_interview(request.user, interview), "Vous ne pouvez pas modifier ce type d'entretien.")
+    require(may_edit_interview(request.user, interview), "Vous ne pouvez pas modifier ce type d'entretien.")
     file = interview.beneficiary
     form = InterviewStatusForm(request.POST)
     row = InterviewRow(interview, may_edit=True)
@@ -331,23 +303,23 @@ def interview_status(request, interview_pk):
             row.succeeded = True
             if episode is not None:
                 messages.success(request, row.notice + _entry_message(episode))
-                if _is_partial(request):
+                if is_partial(request):
                     # Not to the page's own URL with another #anchor: that would only scroll, not reload.
-                    return HttpResponseClientRedirect(_file_url(file))
-                return redirect(_file_url(file, "#accompagnement"))
-    if _is_partial(request):
+                    return HttpResponseClientRedirect(file_url(file))
+                return redirect(file_url(file, "#accompagnement"))
+    if is_partial(request):
         response = render(request, "accompaniment/_interview_row.html", {"row": row})
         patch_vary_headers(response, ["HX-Request"])
         return response
     messages.add_message(request, level, row.notice)
-    return redirect(_file_url(file, "#entretiens"))
+    return redirect(file_url(file, "#entretiens"))
 
 
 # Exit -------------------------------------------------------------------------------------------------
 @login_required
 def exit_create(request, pk):
-    file = _visible_file(request.user, pk)
-    _require(may_record_exits(request.user), "Seuls les référents, chargés d'orientation et responsables.")
+    file = visible_file(request.user, pk)
+    require(may_record_exits(request.user), "Seuls les référents, chargés d'orientation et responsables.")
     episode = file.open_episode
     form = ExitForm(request.POST or None, in_accompaniment=episode is not None)
     if request.method == "POST" and form.is_valid():
@@ -361,13 +333,13 @@ def exit_create(request, pk):
                 by=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             text = f"Sortie enregistrée le {exit_.exited_on:%d/%m/%Y} : {exit_.get_reason_display()}."
             if exit_.episode is not None:
                 text += f" L'accompagnement commencé le {exit_.episode.started_on:%d/%m/%Y} est clos."
             messages.success(request, text)
-            return redirect(_file_url(file, "#accompagnement"))
+            return redirect(file_url(file, "#accompagnement"))
     log_read(file)
     exited = file.status == Status.EXITED
     context = {

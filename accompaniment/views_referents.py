@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 
 from audit.services import log_list, log_read
 from partners.enums import Role
+from partners.http import add_service_errors, require
 from partners.models import User, UserRole
 
 from . import sections, services, timeline
@@ -27,26 +27,9 @@ from .filters import ordering_for, sort_columns
 from .forms import ReferentForm, referent_candidates
 from .models import Beneficiary, ReferentAssignment
 from .permissions import designates_referents, may_designate_referent
+from .views import file_url
 
 ANCHOR = "#referent"
-
-
-def _require(allowed, message=""):
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _add_errors(form, error):
-    """A service's ValidationError shown next to the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _file_url(file, anchor=ANCHOR):
-    return reverse("accompaniment:detail", kwargs={"pk": file.pk}) + anchor
 
 
 def _current_orientation(file):
@@ -58,12 +41,12 @@ def _current_orientation(file):
 def referent_designate(request, pk):
     user = request.user
     file = get_object_or_404(Beneficiary.objects.for_user(user).with_status(), pk=pk)
-    _require(designates_referents(user), "Seuls les chargés d'orientation et les responsables désignent le référent.")
+    require(designates_referents(user), "Seuls les chargés d'orientation et les responsables désignent le référent.")
     orientation = _current_orientation(file)
     current = file.current_referent_assignment
     form = None
     if orientation is not None:
-        _require(
+        require(
             may_designate_referent(user, orientation.organisation_id),
             "Seul l'organisme référent de l'orientation désigne le référent.",
         )
@@ -85,14 +68,14 @@ def referent_designate(request, pk):
                     reason=data.get("reason", ""),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
                     f"{assignment.agent.get_full_name()} est le référent du dossier de {file.full_name} "
                     f"depuis le {assignment.designated_on:%d/%m/%Y}.",
                 )
-                return redirect(_file_url(file))
+                return redirect(file_url(file, ANCHOR))
     log_read(file)
     context = {
         "file": file,
@@ -248,7 +231,7 @@ def _portfolio_page(request, files, agent_ids):
 def portfolio(request):
     """ "Mes dossiers": the files the user is the current referent of, with their counts by status."""
     user = request.user
-    _require(user.has_role(Role.REFERENT), "« Mes dossiers » est la page des référents.")
+    require(user.has_role(Role.REFERENT), "« Mes dossiers » est la page des référents.")
     files = Beneficiary.objects.for_user(user).followed_by(user)
     context = {**_portfolio_page(request, files, [user.pk]), "nav_active": "portfolio"}
     return render(request, "accompaniment/referent_portfolio.html", context)
@@ -279,7 +262,7 @@ def team_portfolio(request):
     """ "Dossiers de mon équipe": for a manager, the files followed by the members of the teams they manage,
     with the number each member follows and the counts by status; one member's files on demand."""
     user = request.user
-    _require(user.has_role(Role.MANAGER), "« Dossiers de mon équipe » est la page des responsables d'équipe.")
+    require(user.has_role(Role.MANAGER), "« Dossiers de mon équipe » est la page des responsables d'équipe.")
     referents = list(team_referents(user))
     chosen = next((r for r in referents if str(r.pk) == request.GET.get("referent", "")), None)
     agent_ids = [chosen.pk] if chosen else [r.pk for r in referents]

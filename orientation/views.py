@@ -10,20 +10,21 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from accompaniment.enums import Status
 from accompaniment.models import Beneficiary
+from accompaniment.views import file_url, visible_file
 from audit.models import Action
 from audit.services import log_list, log_read, record
 from partners.enums import Role
+from partners.http import add_service_errors, is_partial, require
 
 from . import services
 from .enums import BARRIER_LEVEL_RANK, BarrierCategoryCode, BarrierLevel
@@ -61,36 +62,12 @@ def may_record_diagnostic(user):
     return user.has_role(*CASEWORKER_ROLES)
 
 
-def _require(allowed, message=""):
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _visible_file(user, pk):
-    files = Beneficiary.objects.for_user(user).with_status().select_related("commune", "sector")
-    return get_object_or_404(files, pk=pk)
-
-
 def _visible_orientation(user, pk):
     visible = Beneficiary.objects.for_user(user).values("id")
     orientations = Orientation.objects.filter(beneficiary__in=visible).select_related(
         "beneficiary", "organisation", "decided_by", "notified_by"
     )
     return get_object_or_404(orientations, pk=pk)
-
-
-def _add_errors(form, error):
-    """A service's ValidationError shown next to the field it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _is_partial(request):
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 # Barriers, masked for whoever is not a social worker ---------------------------------------------------------
@@ -194,24 +171,20 @@ def file_sections_context(request, beneficiary):
     return {"orientation_sections": sections}
 
 
-def _file_url(file, anchor=""):
-    return reverse("accompaniment:detail", kwargs={"pk": getattr(file, "pk", file)}) + anchor
-
-
 # Diagnostic ---------------------------------------------------------------------------------------------
 @login_required
 def diagnostic_create(request, pk):
-    file = _visible_file(request.user, pk)
-    _require(may_record_diagnostic(request.user), "Seuls les référents, chargés d'orientation et responsables.")
+    file = visible_file(request.user, pk)
+    require(may_record_diagnostic(request.user), "Seuls les référents, chargés d'orientation et responsables.")
     form = DiagnosticForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             diagnostic = services.diagnostic_record(beneficiary=file, by=request.user, **form.diagnostic_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Le diagnostic du {diagnostic.held_on:%d/%m/%Y} est enregistré.")
-            return redirect(_file_url(file, "#diagnostics"))
+            return redirect(file_url(file, "#diagnostics"))
     log_read(file)
     return render(
         request,
@@ -229,7 +202,7 @@ def diagnostic_detail(request, diagnostic_pk):
     diagnostic = get_object_or_404(diagnostics, pk=diagnostic_pk)
     view = _diagnostic_view(diagnostic, request.user)
     log_read(diagnostic)
-    partial = _is_partial(request)
+    partial = is_partial(request)
     template = "orientation/_diagnostic_body.html" if partial else "orientation/diagnostic_detail.html"
     response = render(request, template, {"view": view, "file": diagnostic.beneficiary, "nav_active": "files"})
     patch_vary_headers(response, ["HX-Request"])
@@ -248,8 +221,8 @@ def reorient(request, pk):
 
 
 def _decision(request, pk, *, reorientation):
-    file = _visible_file(request.user, pk)
-    _require(may_decide(request.user), "Seuls les chargés d'orientation décident des orientations.")
+    file = visible_file(request.user, pk)
+    require(may_decide(request.user), "Seuls les chargés d'orientation décident des orientations.")
     current = file.current_orientation
     # `decide` on an oriented file, or `reorient` on a file without a current orientation: say where to go.
     misdirected = (current is None) == reorientation
@@ -274,14 +247,14 @@ def _decision(request, pk, *, reorientation):
                 else:
                     orientation = services.orientation_decide(**fields)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
                     f"Orientation enregistrée : {orientation.get_pathway_display()}, {orientation.organisation}. "
                     "Téléchargez le courrier de notification puis enregistrez son envoi.",
                 )
-                return redirect(_file_url(file, "#orientation"))
+                return redirect(file_url(file, "#orientation"))
     log_read(file)
     context = {
         "file": file,
@@ -298,7 +271,7 @@ def _decision(request, pk, *, reorientation):
 @login_required
 def notify(request, orientation_pk):
     orientation = _visible_orientation(request.user, orientation_pk)
-    _require(may_decide(request.user), "Seuls les chargés d'orientation enregistrent la notification.")
+    require(may_decide(request.user), "Seuls les chargés d'orientation enregistrent la notification.")
     form = NotifyForm(request.POST or None, prefix=NOTIFY_PREFIX)
     if request.method == "POST" and form.is_valid():
         try:
@@ -306,10 +279,10 @@ def notify(request, orientation_pk):
                 orientation=orientation, notified_on=form.cleaned_data["notified_on"], by=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Date de notification enregistrée.")
-            return redirect(_file_url(orientation.beneficiary_id, "#orientation"))
+            return redirect(file_url(orientation.beneficiary_id, "#orientation"))
     log_read(orientation)
     context = {"orientation": orientation, "file": orientation.beneficiary, "form": form, "nav_active": "files"}
     return render(request, "orientation/notify_form.html", context)
@@ -318,7 +291,7 @@ def notify(request, orientation_pk):
 @login_required
 def letter(request, orientation_pk):
     orientation = _visible_orientation(request.user, orientation_pk)
-    _require(request.user.has_role(*CASEWORKER_ROLES))
+    require(request.user.has_role(*CASEWORKER_ROLES))
     pdf = orientation_letter_pdf(orientation)
     record(Action.DOWNLOAD, obj=orientation)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -353,7 +326,7 @@ def _days_waited(file, today):
 @login_required
 def worklist(request):
     user = request.user
-    _require(may_decide(user), "La liste des dossiers à orienter est réservée aux chargés d'orientation.")
+    require(may_decide(user), "La liste des dossiers à orienter est réservée aux chargés d'orientation.")
     today = timezone.localdate()
     organisations = list(lead_organisations())
     choices = {
@@ -387,11 +360,11 @@ def worklist(request):
                     by=user,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return _quick_answer(request, row)
         row.form = form
-        if _is_partial(request):
+        if is_partial(request):
             return render(request, "orientation/_worklist_row.html", {"row": row, "query": request.GET.urlencode()})
         invalid[file.pk] = form
         messages.error(request, f"Le dossier de {file.full_name} n'a pas été orienté : voyez l'erreur sur sa ligne.")
@@ -419,7 +392,7 @@ def worklist(request):
 
 def _quick_answer(request, row, message_level=messages.SUCCESS):
     """After a quick decision: the confirmation row for htmx, else back to the worklist with a message."""
-    if _is_partial(request):
+    if is_partial(request):
         return render(request, "orientation/_worklist_row_done.html", {"row": row})
     if row.orientation is not None:
         orientation = row.orientation
