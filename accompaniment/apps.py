@@ -7,4 +7,6 @@ class AccompanimentConfig(AppConfig):
 
     def ready(self):
         # Each journey module registers its file-page sections and timeline events when imported.
-        pass
+        from .exchange import sections as exchange_sections
+
+        exchange_sections.register()

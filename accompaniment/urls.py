@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_exchange
 
 app_name = "accompaniment"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     # Referents and portfolio (views_referents) -----------------------------------------------------------
     # Interviews and exits (views_interviews) -------------------------------------------------------------
     # Contracts, activities and hours (views_contracts) -------------------------------------------------
+    # Data exchange (views_exchange) ----------------------------------------------------------------------
+    path("france-travail/a-rapprocher/", views_exchange.ft_review, name="ft_review"),
 ]

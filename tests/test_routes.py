@@ -34,6 +34,7 @@ ROUTES = {
     "accompaniment:edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:revoke_share": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:ft_review": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -163,6 +164,7 @@ def _privileged_user_for(name, referent, departement):
     """The persona that may read the route: the referent, or a Département orientation officer."""
     if name in (
         "accompaniment:unassigned",
+        "accompaniment:ft_review",
         "orientation:worklist",
         "orientation:decide",
         "orientation:reorient",

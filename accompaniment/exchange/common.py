@@ -109,6 +109,9 @@ def french_date(value):
 
 
 # Territory ------------------------------------------------------------------------------------------------
+CITIES_WITH_ARRONDISSEMENTS = ("75056", "69123", "13055")
+
+
 class Territory:
     """The reference communes and their primary sectors, read once per import (a few hundred rows), so that
     resolving an address costs no query: same rules as `Commune.resolve` (Marseille 13055 → arrondissement)."""
@@ -117,6 +120,8 @@ class Territory:
         self.communes = {c.insee_code: c for c in Commune.objects.only("insee_code", "departement", "postal_codes")}
         self.by_postal_code = defaultdict(list)
         for commune in self.communes.values():
+            if commune.insee_code in CITIES_WITH_ARRONDISSEMENTS:
+                continue  # the unit is the arrondissement, never the whole city (SPEC §1)
             for postal_code in commune.postal_codes.split():
                 self.by_postal_code[postal_code].append(commune)
         self.primary_sectors = dict(
