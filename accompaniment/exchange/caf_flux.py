@@ -14,9 +14,10 @@ Why a checking pass rather than one transaction that rolls back: a 50,000-househ
 transaction would keep SQLite's single writer lock for the whole import (every caseworker's save would wait),
 would make the progress invisible to the page that shows it (the counters are only committed at the end), and
 on PostgreSQL would hold row locks on tens of thousands of files. Reading the file twice costs a few seconds;
-after the first pass the file is known to be readable whole, so each chunk can commit on its own. If the
-process dies in the middle, the import is marked failed and can be run again: applying a household is an
-idempotent upsert.
+after the first pass the file is known to be readable whole, so each chunk can commit on its own. If the import
+stops in the middle (an error marks it failed; a killed process leaves it running), the chunks already
+committed stay, and importing the file again completes it: applying a household is an idempotent upsert, and
+only a completed import of the same file makes a new one a duplicate.
 
 A household is accepted when it can be identified (fund type, fund number, matricule; each person with name and
 birth date) and the values it carries are well-formed; a daily flux legitimately carries partial households

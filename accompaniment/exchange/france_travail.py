@@ -482,7 +482,18 @@ class ExtractImport:
                 file.updated_at = now
             Beneficiary.objects.bulk_update(linked, ["france_travail_uid", "updated_at"])
         self._save_registrations(matched, {id(f) for f in linked}, result)
+        self._close_matched_rows(matched)
         self._queue(queue, result)
+
+    def _close_matched_rows(self, matched):
+        """A row still open in the queue whose person this extract matched for sure is linked, by the import."""
+        files = {record.uid: file for record, file in matched}
+        rows = list(FranceTravailReviewRow.objects.open().filter(france_travail_uid__in=list(files)))
+        now = timezone.now()
+        for row in rows:
+            row.status, row.beneficiary_id, row.decided_at = ReviewStatus.LINKED, files[row.france_travail_uid].pk, now
+            row.comment = f"Rattachée par l'extrait du {timezone.localdate():%d/%m/%Y} (un seul dossier correspondant)."
+        FranceTravailReviewRow.objects.bulk_update(rows, ["status", "beneficiary", "decided_at", "comment"])
 
     def _save_registrations(self, matched, newly_linked, result):
         stored = {

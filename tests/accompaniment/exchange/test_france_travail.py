@@ -241,6 +241,18 @@ def test_a_row_cannot_be_linked_to_a_file_with_another_id_nor_decided_twice(run_
         review_row_link(row=queued, beneficiary=BeneficiaryFactory(), by=officer)
 
 
+def test_an_open_row_is_closed_when_a_later_extract_matches_its_person_for_sure(run_extract):
+    run_extract(extract(row()))
+    claire = BeneficiaryFactory(first_name="Claire", last_name="Martin", birth_date=BIRTH)
+
+    data_import = run_extract(extract(row(), row(identifiant_unique_de=str(uuid.uuid4()), nom="AUTRE")))
+
+    assert data_import.created == 1
+    closed = FranceTravailReviewRow.objects.get(france_travail_uid=UID)
+    assert (closed.status, closed.beneficiary, closed.decided_by) == (ReviewStatus.LINKED, claire, None)
+    assert "un seul dossier correspondant" in closed.comment
+
+
 def test_review_rows_are_placed_by_the_commune_of_their_postal_code(run_extract, marseille_sud):
     run_extract(extract(row(adresse_ligne6="13008 MARSEILLE")))
     queued = FranceTravailReviewRow.objects.get()
