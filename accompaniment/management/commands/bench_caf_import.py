@@ -8,6 +8,7 @@ size could make grow. `--tracemalloc` also measures the peak of Python allocatio
 new ones (numbered after those already stored): run it on a database of its own, never a real one.
 """
 
+import datetime
 import json
 import os
 import resource
@@ -45,9 +46,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--tracemalloc", action="store_true", help="mesure aussi le pic des allocations Python")
         parser.add_argument("--keep", metavar="DIR", help="garde les fichiers générés dans ce dossier")
+        parser.add_argument(
+            "--reimport",
+            action="store_true",
+            help="mesure aussi le flux du mois suivant des mêmes foyers (tous déjà connus, inchangés)",
+        )
         parser.add_argument("--child", metavar="FILE", help=argparse_suppress())
 
-    def handle(self, *args, households, baseline, seed, tracemalloc, keep, child, **options):
+    def handle(self, *args, households, baseline, seed, tracemalloc, keep, child, reimport, **options):
         if settings.PRODUCTION:
             raise CommandError("bench_caf_import écrit des foyers fictifs : il refuse les réglages de production.")
         if child:
@@ -59,24 +65,23 @@ class Command(BaseCommand):
         start = Household.objects.count() + 1_000
         self.stdout.write(f"Base : {connection.vendor} ; fichiers dans {folder}")
         results = []
+        today = datetime.date.today()
         for size in sizes:
             path = folder / f"flux-{size}-{start}.xml"
             began = time.monotonic()
-            generate_flux(path, households=size, seed=seed, start=start)
+            generate_flux(path, households=size, seed=seed, start=start, anchor=today)
             generated = time.monotonic() - began
-            start += size
-            command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench_caf_import", "--child", str(path)]
-            if tracemalloc:
-                command.append("--tracemalloc")
-            # As in production: DEBUG off (Django would otherwise keep every statement it runs).
-            environment = {**os.environ, "DJANGO_DEBUG": "0"}
-            output = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout
-            result = json.loads(output.strip().splitlines()[-1])
-            result.update(size=size, megabytes=path.stat().st_size / 1e6, generated=generated)
+            result = self._measure(path, tracemalloc, size=size, generated=generated, keep=keep)
             results.append(result)
             self.stdout.write(self._line(result))
-            if not keep:
-                path.unlink()
+            if reimport:
+                # The next month's flux of the same households: every one is looked up and found unchanged.
+                later = today + datetime.timedelta(days=31)
+                path = folder / f"flux-{size}-{start}-suivant.xml"
+                generate_flux(path, households=size, seed=seed, start=start, anchor=today, created_on=later)
+                again = self._measure(path, tracemalloc, size=size, generated=0, keep=keep)
+                self.stdout.write(self._line(again, label="mêmes foyers, flux du mois suivant"))
+            start += size
         if len(results) == 2:
             small, large = results
             ratio = large["peak_mb"] / small["peak_mb"]
@@ -90,10 +95,25 @@ class Command(BaseCommand):
                 self.stdout.write(f"Pic des allocations Python {large['size']} / {small['size']} : {traced:.2f}")
 
     @staticmethod
-    def _line(r):
+    def _measure(path, traced, *, size, generated, keep):
+        command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench_caf_import", "--child", str(path)]
+        if traced:
+            command.append("--tracemalloc")
+        # As in production: DEBUG off (Django would otherwise keep every statement it runs).
+        environment = {**os.environ, "DJANGO_DEBUG": "0"}
+        output = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout
+        result = json.loads(output.strip().splitlines()[-1])
+        result.update(size=size, megabytes=path.stat().st_size / 1e6, generated=generated)
+        if not keep:
+            path.unlink()
+        return result
+
+    @staticmethod
+    def _line(r, label=""):
         traced = f", allocations Python {r['traced_peak_mb']:.1f} Mo" if "traced_peak_mb" in r else ""
+        made = f"généré en {r['generated']:.1f} s" if not label else label
         return (
-            f"{r['size']:>7} foyers ({r['megabytes']:.0f} Mo, généré en {r['generated']:.1f} s) : importé en "
+            f"{r['size']:>7} foyers ({r['megabytes']:.0f} Mo, {made}) : importé en "
             f"{r['seconds']:.1f} s ({r['size'] / r['seconds']:.0f} foyers/s) — {r['summary']} ; "
             f"mémoire max {r['peak_mb']:.1f} Mo (dont {r['growth_mb']:.1f} Mo pendant l'import){traced}"
         )
