@@ -13,3 +13,6 @@ class AccompanimentConfig(AppConfig):
             views_interviews,
             views_referents,
         )
+        from .exchange import sections as exchange_sections
+
+        exchange_sections.register()

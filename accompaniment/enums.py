@@ -177,3 +177,75 @@ def exit_reasons_for(*, in_accompaniment):
     """The exit reasons a file may take: every reason during an accompaniment episode, otherwise only those
     that close a file that never entered accompaniment (SPEC §2 step 9)."""
     return tuple(ExitReason) if in_accompaniment else EXIT_REASONS_WITHOUT_EPISODE
+
+
+# Data exchange -------------------------------------------------------------------------------------------
+class ImportKind(models.TextChoices):
+    CAF = "caf", "Flux CAF (VRSB0801)"
+    MSA = "msa", "Flux MSA (VRSB0801)"
+    FRANCE_TRAVAIL = "france_travail", "Extrait France Travail"
+
+
+FLUX_IMPORT_KINDS = (ImportKind.CAF, ImportKind.MSA)
+
+
+class FluxType(models.TextChoices):
+    """TYPEFLUX of the VRSB0801 flux."""
+
+    MONTHLY = "M", "Mensuel"
+    DAILY = "I", "Quotidien"
+
+
+class ImportStatus(models.TextChoices):
+    RECEIVED = "received", "Reçu, en attente"
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminé"
+    DUPLICATE = "duplicate", "Déjà importé : rien n'a changé"
+    REFUSED = "refused", "Refusé : fichier illisible"
+    FAILED = "failed", "Interrompu par une erreur"
+
+
+FINISHED_IMPORT_STATUSES = (ImportStatus.DONE, ImportStatus.DUPLICATE, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+
+class FranceTravailCategory(models.TextChoices):
+    """`categorie_inscription` of the France Travail extract."""
+
+    CAT_1 = "1", "Catégorie 1"
+    CAT_2 = "2", "Catégorie 2"
+    CAT_3 = "3", "Catégorie 3"
+    CAT_4 = "4", "Catégorie 4"
+    CAT_5 = "5", "Catégorie 5"
+
+
+class FranceTravailModality(models.TextChoices):
+    """`modalite_accompagnement`: the intensity of France Travail's accompaniment."""
+
+    SUIVI = "SUIVI", "Suivi"
+    GUIDE = "GUIDE", "Guidé"
+    RENFORCE = "RENFORCE", "Renforcé"
+    GLOBAL = "GLOBAL", "Accompagnement global"
+
+
+class FranceTravailBarrier(models.TextChoices):
+    """Barriers flagged by France Travail (the extract's `dif_*` columns)."""
+
+    FINANCIAL = "financial", "Difficultés financières"
+    ADMINISTRATIVE_LEGAL = "administrative_legal", "Difficultés administratives ou juridiques"
+    HEALTH = "health", "Santé"
+    HOUSING = "housing", "Logement"
+    MOBILITY = "mobility", "Transport, mobilité"
+    SOCIAL_COMMUNICATION = "social_communication", "Insertion sociale, communication"
+    FAMILY = "family", "Contraintes familiales"
+
+
+class ReviewReason(models.TextChoices):
+    NO_MATCH = "no_match", "Aucun dossier ne correspond"
+    AMBIGUOUS = "ambiguous", "Plusieurs dossiers correspondent"
+    ALREADY_LINKED = "already_linked", "Le dossier correspondant porte un autre identifiant France Travail"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "À rapprocher"
+    LINKED = "linked", "Rattachée à un dossier"
+    DISMISSED = "dismissed", "Écartée"

@@ -22,6 +22,8 @@ from .enums import (
     ACTIVITY_TRANSITIONS,
     DEFAULT_WEEKLY_HOURS,
     EXIT_REASONS_WITHOUT_EPISODE,
+    FINISHED_IMPORT_STATUSES,
+    FLUX_IMPORT_KINDS,
     MAX_WEEKLY_HOURS,
     OPEN_RIGHTS_STATES,
     POSITIVE_EXIT_REASONS,
@@ -32,12 +34,20 @@ from .enums import (
     ExportFormat,
     ExportStatus,
     FileOrigin,
+    FluxType,
+    FranceTravailBarrier,
+    FranceTravailCategory,
+    FranceTravailModality,
     FundType,
     HoursReductionReason,
+    ImportKind,
+    ImportStatus,
     InterviewKind,
     InterviewMedium,
     InterviewStatus,
     MemberRole,
+    ReviewReason,
+    ReviewStatus,
     RightsState,
     Sex,
     Status,
@@ -63,6 +73,30 @@ class Household(AuditedModel):
     # Reference date of the latest flux applied: an older flux never overwrites newer state.
     flux_reference_date = models.DateField("date de référence du dernier flux", null=True, blank=True)
     family_situation = models.CharField("situation familiale", max_length=3, blank=True)
+    # What the flux says of the current right and of the household's address (the files copy the address:
+    # a household without a file keeps it for the day a later flux opens the right).
+    rights_request_number = models.CharField("numéro de demande RSA", max_length=11, blank=True)
+    suspension_reason = models.CharField("motif de suspension", max_length=3, blank=True)
+    suspended_on = models.DateField("suspendu le", null=True, blank=True)
+    closure_reason = models.CharField("motif de clôture", max_length=3, blank=True)
+    closed_on = models.DateField("clos le", null=True, blank=True)
+    address = models.CharField("adresse", max_length=250, blank=True)
+    address_complement = models.CharField("complément d'adresse", max_length=250, blank=True)
+    postal_code = models.CharField("code postal", max_length=5, blank=True)
+    city = models.CharField("commune (libellé)", max_length=120, blank=True)
+    commune = models.ForeignKey(
+        "partners.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="commune"
+    )
+    moved_in_on = models.DateField("emménagement le", null=True, blank=True)
+    transferred_in_on = models.DateField("arrivée d'un autre organisme le", null=True, blank=True)
+    last_import = models.ForeignKey(
+        "DataImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="dernier fichier qui l'a porté",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -1081,3 +1115,275 @@ class Export(models.Model):
 
     def is_downloadable(self, now=None):
         return self.status == ExportStatus.READY and self.expires_at > (now or timezone.now())
+
+
+# Data exchange ------------------------------------------------------------------------------------------------
+# Files received from the CAF/MSA (VRSB0801 flux) and from France Travail (beneficiaries extract): the registry
+# of every file, the households or rows it rejected and why, the France Travail facts of a file, and the rows an
+# orientation officer must link to a file or dismiss. The import code is in accompaniment/exchange/.
+def import_upload_path(instance, filename):
+    """The stored copy's name says nothing of its content: a random name under the month received."""
+    import pathlib
+    import uuid
+
+    suffix = pathlib.Path(filename).suffix.lower()[:10]
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class DataImportQuerySet(models.QuerySet):
+    def completed(self):
+        return self.filter(status=ImportStatus.DONE)
+
+    def flux(self):
+        return self.filter(kind__in=FLUX_IMPORT_KINDS)
+
+    def with_stored_file_expired(self, today):
+        return self.exclude(stored_file="").filter(expires_on__lt=today)
+
+
+class DataImport(models.Model):
+    """One file received (SPEC §6): what it is, what it did, who imported it. Counts are of households for a
+    CAF/MSA flux and of rows for a France Travail extract; `processed` grows while the import runs (progress)."""
+
+    kind = models.CharField("nature", max_length=20, choices=ImportKind.choices)
+    flux_type = models.CharField("type de flux", max_length=1, choices=FluxType.choices, blank=True)
+    file_name = models.CharField("nom du fichier", max_length=255)
+    checksum = models.CharField("empreinte SHA-256", max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField("taille (octets)", default=0)
+    stored_file = models.FileField(
+        "fichier conservé", storage=private_storage, upload_to=import_upload_path, max_length=300, blank=True
+    )
+    expires_on = models.DateField("fichier conservé jusqu'au", null=True, blank=True, db_index=True)
+    flux_created_on = models.DateField("date de création du flux", null=True, blank=True)
+    reference_date = models.DateField("date de référence", null=True, blank=True)
+    status = models.CharField(
+        "statut", max_length=12, choices=ImportStatus.choices, default=ImportStatus.RECEIVED, db_index=True
+    )
+    message = models.TextField("message", blank=True)
+    warnings = models.JSONField("avertissements", default=list, blank=True)
+    total = models.PositiveIntegerField("foyers ou lignes du fichier", null=True, blank=True)
+    processed = models.PositiveIntegerField("traités", default=0)
+    created = models.PositiveIntegerField("créés", default=0)
+    updated = models.PositiveIntegerField("modifiés", default=0)
+    unchanged = models.PositiveIntegerField("inchangés", default=0)
+    rejected = models.PositiveIntegerField("rejetés", default=0)
+    files_created = models.PositiveIntegerField("dossiers créés", default=0)
+    outdated = models.PositiveIntegerField("foyers déjà à jour d'un flux plus récent", default=0)
+    queued = models.PositiveIntegerField("lignes à rapprocher", default=0)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="déjà importé par"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="importé par",
+    )
+    received_at = models.DateTimeField("reçu le", auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    objects = DataImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fichier importé"
+        verbose_name_plural = "fichiers importés"
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=FLUX_IMPORT_KINDS) | Q(flux_type=""),
+                name="only_a_flux_has_a_flux_type",
+                violation_error_message="Seul un flux CAF ou MSA a un type de flux.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} « {self.file_name} » reçu le {timezone.localtime(self.received_at):%d/%m/%Y}"
+
+    @property
+    def is_flux(self):
+        return self.kind in FLUX_IMPORT_KINDS
+
+    @property
+    def is_finished(self):
+        return self.status in FINISHED_IMPORT_STATUSES
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+    @property
+    def progress_percent(self):
+        if self.is_finished:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(100 * self.processed / self.total))
+
+    @property
+    def summary(self):
+        """The line of SPEC §8: `created=N updated=N unchanged=N rejected=N`."""
+        return f"created={self.created} updated={self.updated} unchanged={self.unchanged} rejected={self.rejected}"
+
+
+class ImportRejection(models.Model):
+    """A household (CAF/MSA flux) or a row (France Travail extract) that was not imported, and why, in words an
+    orientation officer can act on. Nominative through what it names: read by orientation officers only."""
+
+    data_import = models.ForeignKey(DataImport, on_delete=models.CASCADE, related_name="rejections")
+    position = models.PositiveIntegerField("rang dans le fichier")
+    identifier = models.CharField("identification", max_length=120, blank=True)
+    element = models.CharField("élément en cause", max_length=200, blank=True)
+    reason = models.TextField("motif")
+
+    class Meta:
+        verbose_name = "rejet d'import"
+        verbose_name_plural = "rejets d'import"
+        ordering = ["data_import", "position", "id"]
+
+    def __str__(self):
+        return f"Rejet n° {self.position} de l'import {self.data_import_id}"
+
+
+class FranceTravailRegistration(AuditedModel):
+    """What the latest France Travail extract says of a file's person: registration, accompaniment, counsellor,
+    barriers flagged. Replaced by each extract that carries the person."""
+
+    beneficiary = models.OneToOneField(
+        Beneficiary, on_delete=models.CASCADE, related_name="france_travail_registration", verbose_name="dossier"
+    )
+    registered_on = models.DateField("inscrit le", null=True, blank=True)
+    category = models.CharField(
+        "catégorie d'inscription", max_length=1, choices=FranceTravailCategory.choices, blank=True
+    )
+    registration_reason_code = models.CharField("code du motif d'inscription", max_length=10, blank=True)
+    registration_reason = models.CharField("motif d'inscription", max_length=200, blank=True)
+    modality = models.CharField(
+        "modalité d'accompagnement", max_length=10, choices=FranceTravailModality.choices, blank=True
+    )
+    agency = models.CharField("structure principale", max_length=200, blank=True)
+    follow_up_agency = models.CharField("structure de suivi", max_length=200, blank=True)
+    safir_code = models.CharField("code SAFIR", max_length=10, blank=True)
+    counsellor_civility = models.CharField("civilité du conseiller", max_length=10, blank=True)
+    counsellor_last_name = models.CharField("nom du conseiller", max_length=100, blank=True)
+    counsellor_first_name = models.CharField("prénom du conseiller", max_length=100, blank=True)
+    counsellor_email = models.EmailField("e-mail du conseiller", blank=True)
+    follow_up_started_on = models.DateField("début de l'accompagnement", null=True, blank=True)
+    follow_up_planned_end_on = models.DateField("fin prévue de l'accompagnement", null=True, blank=True)
+    last_interview_on = models.DateField("dernier entretien", null=True, blank=True)
+    last_ppae_interview_on = models.DateField("dernier entretien PPAE", null=True, blank=True)
+    occupations = models.JSONField("métiers recherchés (ROME)", default=list, blank=True)
+    barriers = models.JSONField("freins signalés", default=list, blank=True)
+    receives_rsa = models.BooleanField("bénéficiaire du RSA selon France Travail", null=True, blank=True)
+    source_import = models.ForeignKey(
+        DataImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="extrait"
+    )
+    updated_at = models.DateTimeField("mis à jour le", auto_now=True)
+
+    class Meta:
+        verbose_name = "inscription France Travail"
+        verbose_name_plural = "inscriptions France Travail"
+
+    def __str__(self):
+        return f"Inscription France Travail du {self.beneficiary}"
+
+    @property
+    def barrier_labels(self):
+        return [label for code, label in FranceTravailBarrier.choices if code in self.barriers]
+
+    @property
+    def counsellor_name(self):
+        return " ".join(p for p in (self.counsellor_first_name, self.counsellor_last_name) if p)
+
+
+class FranceTravailReviewRowQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Orientation officers only, rows of their organisation's sectors (the Département's officers also
+        the rows of no known sector): see accompaniment.permissions."""
+        from .permissions import visible_review_rows
+
+        return visible_review_rows(self, user)
+
+    def open(self):
+        return self.filter(status=ReviewStatus.OPEN)
+
+
+class FranceTravailReviewRow(AuditedModel):
+    """A row of a France Travail extract that matched no file by its id, nor exactly one file by name and birth
+    date: an orientation officer links it to a file or dismisses it."""
+
+    data_import = models.ForeignKey(
+        DataImport, on_delete=models.CASCADE, related_name="review_rows", verbose_name="extrait"
+    )
+    line = models.PositiveIntegerField("ligne")
+    france_travail_uid = models.UUIDField("identifiant unique France Travail", db_index=True)
+    civility = models.CharField("civilité", max_length=10, blank=True)
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénom", max_length=100)
+    birth_date = models.DateField("date de naissance")
+    postal_code = models.CharField("code postal", max_length=5, blank=True)
+    city = models.CharField("commune (libellé)", max_length=120, blank=True)
+    commune = models.ForeignKey(
+        "partners.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="commune"
+    )
+    sector = models.ForeignKey(
+        "partners.Sector", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="secteur"
+    )
+    agency = models.CharField("structure France Travail", max_length=200, blank=True)
+    # The facts to apply to the file when the row is linked (see exchange.france_travail.registration_facts).
+    facts = models.JSONField("informations de l'extrait", default=dict, blank=True)
+    reason = models.CharField("motif", max_length=20, choices=ReviewReason.choices)
+    candidates = models.PositiveIntegerField("dossiers correspondants", default=0)
+    status = models.CharField(
+        "statut", max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN, db_index=True
+    )
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="dossier rattaché",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    comment = models.CharField("commentaire", max_length=300, blank=True)
+    created_at = models.DateTimeField("reçue le", auto_now_add=True)
+
+    objects = FranceTravailReviewRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ligne France Travail à rapprocher"
+        verbose_name_plural = "lignes France Travail à rapprocher"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["france_travail_uid"],
+                condition=Q(status="open"),
+                name="one_open_review_row_per_france_travail_uid",
+                violation_error_message="Cette personne est déjà dans la file de rapprochement.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="linked") | Q(beneficiary__isnull=False),
+                name="linked_review_row_names_its_file",
+                violation_error_message="Une ligne rattachée nomme son dossier.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(decided_at__isnull=False),
+                name="decided_review_row_is_dated",
+                violation_error_message="Une ligne rattachée ou écartée porte la date de la décision.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Ligne {self.line} de l'extrait {self.data_import_id}"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name.upper()}"

@@ -143,6 +143,19 @@ def visible_beneficiaries(queryset, user):
     return queryset.filter(relation)
 
 
+def may_review_france_travail_rows(user):
+    """Rows of a France Travail extract that matched no file are nominative: orientation officers only."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_role(Role.ORIENTATION_OFFICER))
+
+
+def visible_review_rows(queryset, user):
+    """The France Travail rows to link of the officer's organisation's sectors (by the commune of the row's
+    address); the Département's officers also the rows of no known sector, as for the unassigned queue."""
+    if not may_review_france_travail_rows(user) or user.organisation is None:
+        return queryset.none()
+    return queryset.filter(_sector_relation(user))
+
+
 def sensitive_details_visible(user):
     """Sensitive parts of diagnostics (health, family): social workers only, on files they may see."""
     return bool(user.is_social_worker and may_read_nominative_data(user))

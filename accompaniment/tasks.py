@@ -31,3 +31,22 @@ def build_export(export_id):
 def purge_expired_exports():
     with acting_as(None, channel=Channel.TASK):
         return exports.purge_expired()
+
+
+@shared_task(name="accompaniment.run_data_import", acks_late=True, ignore_result=True)
+def run_data_import(import_id):
+    """Runs a received import (its id only: SPEC §1); the progress is read from the import record."""
+    from .exchange.registry import import_run
+    from .models import DataImport
+
+    data_import = DataImport.objects.select_related("imported_by").get(pk=import_id)
+    with acting_as(data_import.imported_by, channel=Channel.TASK):
+        import_run(data_import=data_import)
+
+
+@shared_task(name="accompaniment.purge_expired_imports", acks_late=True, ignore_result=True)
+def purge_expired_imports():
+    from .exchange.registry import purge_expired_imports as purge
+
+    with acting_as(None, channel=Channel.TASK):
+        return purge()

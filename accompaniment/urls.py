@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_contracts, views_exports, views_interviews, views_referents
+from . import views, views_contracts, views_exchange, views_exports, views_interviews, views_referents
 
 app_name = "accompaniment"
 
@@ -32,4 +32,6 @@ urlpatterns = [
     path("contrats/<int:contract_pk>/activites/nouvelle/", views_contracts.activity_create, name="activity_create"),
     path("activites/<int:activity_pk>/modifier/", views_contracts.activity_edit, name="activity_edit"),
     path("activites/<int:activity_pk>/statut/", views_contracts.activity_status, name="activity_status"),
+    # Data exchange (views_exchange) ----------------------------------------------------------------------
+    path("france-travail/a-rapprocher/", views_exchange.ft_review, name="ft_review"),
 ]

@@ -283,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accompaniment.purge_expired_exports",
         "schedule": crontab(minute=15),
     },
+    # Stored copies of imported files are deleted after IMPORT_RETENTION_DAYS (SPEC §1).
+    "purge-expired-imports": {
+        "task": "accompaniment.purge_expired_imports",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 # The heartbeat is stale (and /healthz answers 503) after this many seconds without a beat.
 HEARTBEAT_STALE_AFTER = int(env("HEARTBEAT_STALE_AFTER", "300"))

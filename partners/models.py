@@ -23,6 +23,18 @@ from .enums import (
 MARSEILLE_INSEE_CODE = "13055"
 
 
+def address_insee_code(insee_code, postal_code=""):
+    """The INSEE code of an address's commune: Marseille given as 13055 becomes its municipal arrondissement
+    from the postal code (13001 → 13201 … 13016 → 13216)."""
+    code = (insee_code or "").strip()
+    postal_code = (postal_code or "").strip()
+    if code == MARSEILLE_INSEE_CODE and postal_code.startswith("130") and len(postal_code) == 5:
+        number = int(postal_code[3:])
+        if 1 <= number <= 16:
+            code = f"132{number:02d}"
+    return code
+
+
 class CommuneQuerySet(models.QuerySet):
     def of_departement(self, code):
         return self.filter(departement=code)
@@ -53,12 +65,8 @@ class Commune(models.Model):
     def resolve(cls, insee_code, postal_code=""):
         """The commune of an address: Marseille given as 13055 is resolved to its arrondissement
         from the postal code (13001 → 13201 … 13016 → 13216). Returns None when unknown."""
-        code = (insee_code or "").strip()
+        code = address_insee_code(insee_code, postal_code)
         postal_code = (postal_code or "").strip()
-        if code == MARSEILLE_INSEE_CODE and postal_code.startswith("130") and len(postal_code) == 5:
-            number = int(postal_code[3:])
-            if 1 <= number <= 16:
-                code = f"132{number:02d}"
         if not code and postal_code:
             matches = list(cls.objects.from_postal_code(postal_code)[:2])
             return matches[0] if len(matches) == 1 else None

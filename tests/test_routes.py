@@ -51,6 +51,7 @@ ROUTES = {
     "accompaniment:activity_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:activity_edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:activity_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:ft_review": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -228,6 +229,7 @@ def _privileged_user_for(name, referent, departement):
     """The persona that may read the route: the referent, or a Département orientation officer."""
     if name in (
         "accompaniment:unassigned",
+        "accompaniment:ft_review",
         "orientation:worklist",
         "orientation:decide",
         "orientation:reorient",
