@@ -51,6 +51,7 @@ from accompaniment.enums import (
     InterviewKind,
     InterviewMedium,
     InterviewStatus,
+    MemberRole,
     RightsState,
     Status,
 )
@@ -63,6 +64,7 @@ from accompaniment.models import (
     ContractHoursStep,
     Episode,
     Exit,
+    HouseholdMember,
     Interview,
     ReferentAssignment,
     RightsStateChange,
@@ -142,6 +144,7 @@ RE_ENTRY_REASONS = (ExitReason.EMPLOI_TRANSITION, ExitReason.ABANDON, ExitReason
 EXIT_NOT_YET_RECORDED_SHARE = 0.3  # the right closed, the referent has not recorded the exit yet
 CONTRACT_AT_HELD_INTERVIEW = ((1, 65), (2, 25), (None, 10))  # the first or second held one, or none yet
 NEW_CONTRACT_AFTER_REORIENTATION = 0.5
+RENEWAL_NOTICE = 14  # a contract that ends is renewed at an interview of its last two weeks (or after)
 CE_SINCE = datetime.date(2025, 1, 1)  # before, a CER (or a PPAE for the emploi pathway)
 PROGRESSIVE_SHARE = 0.15
 REDUCED_SHARE = {Pathway.EMPLOI: 0.05, Pathway.SOCIAL_PRO: 0.12, Pathway.REMOBILISATION: 0.35}
@@ -224,7 +227,11 @@ CATEGORY_PRONENESS = {
     BarrierCategoryCode.ADMINISTRATIVE: 0.8,
     BarrierCategoryCode.DIGITAL: 1.1,
 }
-SINGLE_PARENT_FAMILY_PRONENESS = 1.8
+FAMILY_PRONENESS = {"single_parent": 1.8, "children": 1.2, "none": 0.4}  # childcare weighs on parents
+# Situations and comments of the family category that suppose children (a young one for the first).
+YOUNG_CHILD_SITUATIONS = ("fam_child_under_3",)
+CHILDREN_SITUATIONS = ("fam_childcare", "fam_disabled_child")
+YOUNG_CHILD_AGE = 3
 LIFTED_SHARE = {BarrierLevel.STRONG: 0.1, BarrierLevel.MEDIUM: 0.25}
 LIFTED_AFTER = (45, 240)
 BARRIER_COMMENT_SHARE = 0.5
@@ -233,15 +240,17 @@ BARRIER_COMMENTS = {
         "Pas de véhicule, plus d'une heure de bus pour les zones d'emploi",
         "Permis B à passer",
     ),
-    BarrierCategoryCode.FAMILY: ("Deux enfants en bas âge, pas de place en crèche", "S'occupe d'un parent âgé"),
+    BarrierCategoryCode.FAMILY: ("S'occupe d'un parent âgé", "Horaires de travail difficiles à concilier"),
     BarrierCategoryCode.HEALTH: ("Suivi médical régulier, pas de port de charges", "Démarche RQTH en cours"),
     BarrierCategoryCode.LITERACY: ("Lecture difficile des courriers administratifs", "Souhaite des cours de français"),
-    BarrierCategoryCode.HOUSING: ("Hébergée chez un proche, demande de logement social déposée", "Dette de loyer"),
+    BarrierCategoryCode.HOUSING: ("Hébergement chez un proche, demande de logement social déposée", "Dette de loyer"),
     BarrierCategoryCode.FINANCES: ("Dossier de surendettement à déposer", "Budget très contraint"),
     BarrierCategoryCode.ADMINISTRATIVE: ("Titre de séjour à renouveler", "Déclarations trimestrielles en retard"),
     BarrierCategoryCode.DIGITAL: ("Smartphone seulement, pas d'ordinateur", "Peu à l'aise avec l'espace en ligne"),
 }
 SUGGESTED_AS_DECIDED = 0.88
+FAMILY_COMMENTS_WITH_CHILDREN = ("Garde des enfants difficile le mercredi et pendant les vacances",)
+FAMILY_COMMENTS_WITH_A_YOUNG_CHILD = ("Pas de place en crèche pour le plus jeune",)
 EMPLOYMENT_SITUATIONS = {
     Pathway.EMPLOI: (
         (EmploymentSituation.NO_WORK_UNDER_2_YEARS, 50),
@@ -554,12 +563,26 @@ ACTIVITY_MIX_TABLES = {pathway: _weights(pairs) for pathway, pairs in ACTIVITY_M
 class FileFacts:
     """What the journey needs to know of a file; `rank` is its position in id order (its random stream)."""
 
-    __slots__ = ("area", "closed_on", "district", "flux_date", "marseille", "opened_on", "pk", "rank", "single_parent")
+    __slots__ = (
+        "area",
+        "closed_on",
+        "district",
+        "flux_date",
+        "marseille",
+        "opened_on",
+        "pk",
+        "rank",
+        "single_parent",
+        "youngest_child",
+    )
 
-    def __init__(self, rank, pk, opened_on, flux_date, district, area, marseille, closed_on, single_parent):
+    def __init__(
+        self, rank, pk, opened_on, flux_date, district, area, marseille, closed_on, single_parent, youngest_child
+    ):
         self.rank, self.pk, self.opened_on, self.flux_date = rank, pk, opened_on, flux_date
         self.district, self.area, self.marseille = district, area, marseille
         self.closed_on, self.single_parent = closed_on, single_parent
+        self.youngest_child = youngest_child  # birth date of the household's youngest child, or None
 
 
 class Journey:
@@ -571,7 +594,7 @@ class Journey:
         # [kind, day, slot, status, medium, who, participants, outcome, notes, rights, booked_on]
         self.interviews = []
         # [interview, day, place, tripartite, employment, qualification, occupations, aspirations,
-        #  suggested pathway, author, barriers [(category, level, comment, situation indexes, lifted_on)]]
+        #  suggested pathway, author, barriers [(category, level, comment, situation codes, lifted_on)]]
         self.diagnostics = []
         # [pathway, organisation code, decided_on, reasoning, diagnostic, notified_on, ended_on, end_reason,
         #  end_comment, previous]
@@ -603,7 +626,7 @@ class JourneyDrawer:
         self.today = today
         self.yesterday = today - DAYS[1]
         self.pool_sizes = pool_sizes  # (organisation code, territory) → referents available
-        self.situations = situations  # category → number of situations of the referential
+        self.situations = situations  # category → codes of the situations of the referential
 
     def pool_size(self, organisation, facts):
         return self.pool_sizes.get((organisation, self.territory(organisation, facts)), 0)
@@ -708,24 +731,37 @@ class JourneyDrawer:
         barrier_share = (weights[0] + weights[1]) / 100
         strong_share = weights[0] / (weights[0] + weights[1])
         none_share = weights[2] / (weights[2] + weights[3])
+        children = facts.youngest_child is not None
+        young_child = children and (day - facts.youngest_child).days < 365 * YOUNG_CHILD_AGE
         barriers = []
         for category, proneness in CATEGORY_PRONENESS.items():
-            if category == BarrierCategoryCode.FAMILY and facts.single_parent:
-                proneness = SINGLE_PARENT_FAMILY_PRONENESS
-            comment, situations, lifted_on = "", (), None
+            situations, comments = self.situations.get(category, ()), BARRIER_COMMENTS[category]
+            if category == BarrierCategoryCode.FAMILY:
+                proneness = FAMILY_PRONENESS[
+                    "single_parent" if facts.single_parent else "children" if children else "none"
+                ]
+                situations = [
+                    code
+                    for code in situations
+                    if (young_child or code not in YOUNG_CHILD_SITUATIONS)
+                    and (children or code not in CHILDREN_SITUATIONS)
+                ]
+                comments += (FAMILY_COMMENTS_WITH_CHILDREN if children else ()) + (
+                    FAMILY_COMMENTS_WITH_A_YOUNG_CHILD if young_child else ()
+                )
+            comment, chosen, lifted_on = "", (), None
             if rng.random() < min(0.9, barrier_share * proneness):
                 level = BarrierLevel.STRONG if rng.random() < strong_share else BarrierLevel.MEDIUM
-                count = self.situations.get(category, 0)
-                if count:
-                    situations = tuple(sorted({int(rng.random() * count) for _ in range(1 + (rng.random() < 0.4))}))
+                if situations:
+                    chosen = tuple(sorted({_pick(rng, situations) for _ in range(1 + (rng.random() < 0.4))}))
                 if rng.random() < BARRIER_COMMENT_SHARE:
-                    comment = _pick(rng, BARRIER_COMMENTS[category])
+                    comment = _pick(rng, comments)
                 if rng.random() < LIFTED_SHARE[level]:
                     lifted = day + DAYS[_between(rng, LIFTED_AFTER)]
                     lifted_on = lifted if lifted <= end else None
             else:
                 level = BarrierLevel.NONE if rng.random() < none_share else BarrierLevel.NOT_ADDRESSED
-            barriers.append((category, level, comment, situations, lifted_on))
+            barriers.append((category, level, comment, chosen, lifted_on))
         suggested = pathway if rng.random() < SUGGESTED_AS_DECIDED else _draw(rng, REORIENTATION_TABLES[pathway])
         occupations = ", ".join(sorted({_pick(rng, OCCUPATIONS) for _ in range(1 + (rng.random() < 0.5))}))
         journey.diagnostics.append(
@@ -787,7 +823,7 @@ class JourneyDrawer:
         early_exit_on = decided + DAYS[_between(rng, EARLY_EXIT_AFTER)] if rng.random() < EARLY_EXIT_SHARE else None
         contract_at = _draw(rng, CONTRACT_AT_TABLE)
         first_statuses = HARD_TO_REACH_FIRST_STATUS_TABLE if rng.random() < HARD_TO_REACH_SHARE else FIRST_STATUS_TABLE
-        assignment = episode = exit_on = reassign_on = interview_on = last_review = None
+        assignment = episode = exit_on = reassign_on = interview_on = last_review = contract_ends = None
         booked_on = decided
         held = 0
         never = datetime.date.max
@@ -853,8 +889,11 @@ class JourneyDrawer:
                         episode = len(journey.episodes) - 1
                         duration = 45 + int(rng.expovariate(1 / MEAN_ACCOMPANIMENT_DAYS))
                         exit_on = day + datetime.timedelta(days=duration)
-                    if held == contract_at:
-                        self._contract(journey, rng, facts, day, orientation, assignment, end, closed, exit_on)
+                    renewal = contract_ends is not None and day >= contract_ends - DAYS[RENEWAL_NOTICE]
+                    if held == contract_at or renewal:
+                        contract_ends = self._contract(
+                            journey, rng, facts, day, orientation, assignment, end, closed, exit_on
+                        )
                     interview_on = _weekday(day + DAYS[_between(rng, FOLLOW_UP_INTERVAL)])
                 else:
                     interview_on = _weekday(day + DAYS[_between(rng, RESCHEDULE_DELAY)])
@@ -975,6 +1014,7 @@ class JourneyDrawer:
         journey.contracts.append(
             (kind, day, ends_on, hours, reason, comment, objectives, assignment, organisation, steps, activities)
         )
+        return ends_on
 
 
 # The step ----------------------------------------------------------------------------------------------
@@ -1026,17 +1066,15 @@ class JourneyStep:
         self.now = timezone.now()
         self.base_seed = context.rng.getrandbits(48)
         self._load_people(context)
-        self.situations = defaultdict(list)
-        for pk, category in (
-            BarrierSituation.objects.filter(active=True)
-            .order_by("category", "order", "pk")
-            .values_list("pk", "category")
-        ):
-            self.situations[category].append(pk)
+        situations = BarrierSituation.objects.filter(active=True).order_by("category", "order", "pk")
+        self.situation_ids = {code: pk for pk, code in situations.values_list("pk", "code")}
+        codes = defaultdict(list)
+        for category, code in situations.values_list("category", "code"):
+            codes[category].append(code)
         self.drawer = JourneyDrawer(
             today=self.today,
             pool_sizes={key: len(pool) for key, pool in self.pools.items()},
-            situations={category: len(ids) for category, ids in self.situations.items()},
+            situations=dict(codes),
         )
 
     # People -------------------------------------------------------------------------------------------
@@ -1082,6 +1120,12 @@ class JourneyStep:
             .exclude(closed_on=None)
             .values_list("household_id", "closed_on")
         )
+        youngest_child = dict(
+            HouseholdMember.objects.filter(role=MemberRole.CHILD)
+            .order_by()
+            .values_list("household_id")
+            .annotate(youngest=Max("birth_date"))
+        )
         files = (
             Beneficiary.objects.filter(rights_and_duties=True)
             .order_by("id")
@@ -1119,6 +1163,7 @@ class JourneyStep:
                     marseille,
                     closed,
                     single_parent,
+                    youngest_child.get(household_id),
                 )
             )
         return facts
@@ -1170,7 +1215,8 @@ class JourneyStep:
                 agents.append(named)
                 continue
             previous = agents[index - 1] if index and journey.assignments[index - 1][0] == organisation else None
-            choices = [pk for pk in pool if pk not in (previous, named)] or list(pool)
+            others = [pk for pk in pool if pk != previous] or list(pool)  # a replacement is someone else
+            choices = [pk for pk in others if pk != named] or others
             agents.append(_pick(rng, choices) if choices else None)
         roles = {
             "caf": _pick(rng, self.caf_agents) if self.caf_agents else None,
@@ -1291,8 +1337,8 @@ class JourneyStep:
                 w[Diagnostic.participants.through].add(pk, participant)
             for category, level, comment, situations, lifted_on in barriers:
                 barrier = w[DiagnosticBarrier].add(pk, category, level, comment, lifted_on)
-                for situation in situations:
-                    w[DiagnosticBarrier.situations.through].add(barrier, self.situations[category][situation])
+                for code in situations:
+                    w[DiagnosticBarrier.situations.through].add(barrier, self.situation_ids[code])
         orientation_ids = []
         for index, (
             pathway,

@@ -22,6 +22,7 @@ from accompaniment.enums import (
     ExitReason,
     InterviewKind,
     InterviewStatus,
+    MemberRole,
     RightsState,
     Status,
 )
@@ -41,7 +42,7 @@ from audit.models import Action
 from audit.services import record
 from orientation import demo as orientation_demo
 from orientation.enums import BarrierCategoryCode, OrientationEndReason, Pathway
-from orientation.models import Diagnostic, Orientation
+from orientation.models import Diagnostic, DiagnosticBarrier, Orientation
 from partners import demo as partners_demo
 from partners.enums import PRIMARY_SECTOR_KIND, OrganisationType, Role, SectorKind
 from partners.models import Commune, SectorCommune, User
@@ -283,6 +284,36 @@ def test_contracts_are_signed_during_an_orientation_with_hours_that_follow_the_r
             for week in activity.hours_done.all():
                 assert week.week_of.weekday() == 0 and week.week_of <= timezone.localdate()
     assert ActivityHours.objects.exists()
+
+
+def test_an_accompaniment_that_outlives_its_contract_has_it_renewed(journeys):
+    renewed = 0
+    for episode in Episode.objects.filter(ended_on=None):
+        ends = list(
+            Contract.objects.filter(beneficiary=episode.beneficiary_id, signed_on__gte=episode.started_on).values_list(
+                "ends_on", flat=True
+            )
+        )
+        if ends:
+            renewed += len(ends) > 1
+            latest = Interview.objects.held().accompaniment_kinds().filter(beneficiary=episode.beneficiary_id)
+            assert latest.aggregate(day=Max("held_on"))["day"] <= max(ends), episode.beneficiary_id
+    assert renewed
+
+
+def test_family_barriers_about_children_only_in_households_with_children(journeys):
+    about_children = DiagnosticBarrier.objects.filter(
+        situations__code__in=("fam_child_under_3", "fam_childcare", "fam_disabled_child")
+    ).select_related("diagnostic")
+    assert about_children.exists()
+    for barrier in about_children:
+        children = HouseholdMember.objects.filter(
+            household__beneficiaries=barrier.diagnostic.beneficiary_id, role=MemberRole.CHILD
+        )
+        assert children.exists()
+        if barrier.situations.filter(code="fam_child_under_3").exists():
+            three_years_before = barrier.diagnostic.held_on - datetime.timedelta(days=3 * 365)
+            assert children.filter(birth_date__gt=three_years_before).exists()
 
 
 def test_exits_close_the_episode_and_the_orientation_and_positive_ones_follow_an_accompaniment(journeys):
