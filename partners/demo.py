@@ -199,8 +199,9 @@ ACCOUNTS = (
         "Martinez",
         DEPARTEMENT_CODE,
         (Role.REFERENT,),
-        "La liste des dossiers qu'elle a créés et de ceux créés par son équipe ; en travailleuse sociale, "
-        "elle lira les parties sensibles des diagnostics.",
+        "Les dossiers dont elle est la référente (une trentaine, orientés ou en accompagnement), ceux que suit "
+        "son équipe et ceux où elle a enregistré quelque chose ; en travailleuse sociale, elle lit les parties "
+        "sensibles des diagnostics.",
         team="CAS-MRS-SUD",
         social_worker=True,
     ),
@@ -210,7 +211,8 @@ ACCOUNTS = (
         "Roux",
         DEPARTEMENT_CODE,
         (Role.MANAGER,),
-        "La liste des dossiers suivis (créés, à ce stade) par les membres de l'équipe qu'elle encadre.",
+        "Les dossiers que suivent les référents de l'équipe qu'elle encadre et ceux dont le Département est "
+        "l'organisme référent de l'orientation en cours.",
         manages="CAS-MRS-SUD",
     ),
     AccountSpec(
@@ -219,7 +221,8 @@ ACCOUNTS = (
         "Haddad",
         DEPARTEMENT_CODE,
         (Role.ORIENTATION_OFFICER,),
-        "Arrive sur la file des dossiers non affectés ; voit tous les dossiers des huit circonscriptions.",
+        "Arrive sur la file des dossiers non affectés ; voit tous les dossiers des huit circonscriptions, dont "
+        "ceux qui attendent leur orientation (certains depuis plus de six semaines).",
         team="ORIENTATION-CD13",
     ),
     AccountSpec(
@@ -228,8 +231,9 @@ ACCOUNTS = (
         "Ferrand",
         "FT-MRS-BELLE-DE-MAI",
         (Role.REFERENT,),
-        "La liste des dossiers qu'il a créés et de ceux de son équipe d'agence ; pas travailleur social : "
-        "il saura qu'un détail sensible existe sans le lire.",
+        "Les dossiers dont il est le référent (une trentaine, en parcours emploi), ceux que suit son équipe "
+        "d'agence et ceux où il a enregistré quelque chose ; pas travailleur social : il sait qu'un détail "
+        "sensible existe sans le lire.",
         team="FT-MRS-BELLE-DE-MAI",
     ),
     AccountSpec(
@@ -238,7 +242,8 @@ ACCOUNTS = (
         "Blanc",
         "FT-MRS-BELLE-DE-MAI",
         (Role.MANAGER,),
-        "La liste des dossiers suivis par les conseillers de l'équipe qu'elle encadre.",
+        "Les dossiers que suivent les conseillers de l'équipe qu'elle encadre et ceux dont son agence est "
+        "l'organisme référent.",
         manages="FT-MRS-BELLE-DE-MAI",
     ),
     AccountSpec(
@@ -248,7 +253,7 @@ ACCOUNTS = (
         "FT-MRS-BELLE-DE-MAI",
         (Role.ORIENTATION_OFFICER,),
         "Les dossiers des communes de la zone de son agence (Marseille 1er, 2e et 3e), quelle que soit "
-        "la circonscription.",
+        "la circonscription, et ceux dont son agence est l'organisme référent.",
     ),
     AccountSpec(
         "ccas",
@@ -256,7 +261,8 @@ ACCOUNTS = (
         "Cherif",
         "CCAS-MARSEILLE",
         (Role.REFERENT,),
-        "La liste des dossiers qu'elle a créés et de ceux de son équipe du CCAS.",
+        "Les dossiers dont elle est la référente (ceux que l'orientation confie au CCAS) et ceux où elle a "
+        "enregistré quelque chose.",
         team="CCAS-MARSEILLE",
         social_worker=True,
     ),
@@ -266,7 +272,8 @@ ACCOUNTS = (
         "Meziane",
         "CAF13",
         (Role.CAF_AGENT,),
-        "Les dossiers où il a enregistré quelque chose (ceux qu'il a créés, à ce stade).",
+        "Les dossiers où il a enregistré quelque chose : ceux qu'il a créés et ceux de ses entretiens "
+        "d'accès aux droits.",
     ),
     AccountSpec(
         "coordination.avip",
