@@ -299,6 +299,7 @@ class Beneficiary(AuditedModel):
         blank=True,
         related_name="+",
         verbose_name="créé par",
+        db_index=False,  # indexed with the file (Meta.indexes)
     )
     created_at = models.DateTimeField("créé le", auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
@@ -311,6 +312,8 @@ class Beneficiary(AuditedModel):
         ordering = ["last_name", "first_name", "id"]
         indexes = [
             models.Index(fields=["last_name", "first_name", "id"], name="beneficiary_name_idx"),
+            # The access path reads "files created by these users" as ids only (index-only scans).
+            models.Index(fields=["created_by", "id"], name="beneficiary_author_idx"),
             models.Index(fields=["sector", "last_name"], name="beneficiary_sector_idx"),
             models.Index(fields=["commune", "last_name"], name="beneficiary_commune_idx"),
         ]
@@ -564,7 +567,12 @@ class ReferentAssignment(AuditedModel):
                 violation_error_message="La fin ne peut pas précéder la désignation.",
             ),
         ]
-        indexes = [models.Index(fields=["agent", "ended_on"], name="referent_agent_current_idx")]
+        indexes = [
+            # "The files this agent is the current referent of" (access path, portfolios): ids only.
+            models.Index(
+                fields=["agent", "beneficiary"], condition=Q(ended_on__isnull=True), name="referent_agent_current_idx"
+            )
+        ]
 
     def __str__(self):
         return f"Référent désigné le {self.designated_on:%d/%m/%Y}"
@@ -598,7 +606,11 @@ class Interview(AuditedModel):
         "droits complémentaires ouverts", default=list, blank=True, help_text="Entretien d'accès aux droits CAF."
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="saisi par"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="saisi par",
+        db_index=False,  # indexed with the file (Meta.indexes)
     )
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
 
@@ -607,7 +619,10 @@ class Interview(AuditedModel):
     class Meta:
         verbose_name = "entretien"
         ordering = ["-scheduled_for", "-id"]
-        indexes = [models.Index(fields=["beneficiary", "scheduled_for"], name="interview_file_date_idx")]
+        indexes = [
+            models.Index(fields=["beneficiary", "scheduled_for"], name="interview_file_date_idx"),
+            models.Index(fields=["created_by", "beneficiary"], name="interview_author_file_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="held") | Q(held_on__isnull=False),
@@ -717,7 +732,11 @@ class Contract(AuditedModel):
     hours_reduction_comment = models.CharField("précision sur la réduction", max_length=300, blank=True)
     objectives = models.TextField("objectifs", blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="saisi par"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="saisi par",
+        db_index=False,  # indexed with the file (Meta.indexes)
     )
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
 
@@ -727,6 +746,7 @@ class Contract(AuditedModel):
         verbose_name = "contrat d'engagement"
         verbose_name_plural = "contrats d'engagement"
         ordering = ["-signed_on", "-id"]
+        indexes = [models.Index(fields=["created_by", "beneficiary"], name="contract_author_file_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gt=models.F("starts_on")),
@@ -1046,13 +1066,18 @@ class Exit(AuditedModel):
     reason = models.CharField("motif de sortie", max_length=30, choices=ExitReason.choices)
     comment = models.CharField("précision", max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="saisie par"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="saisie par",
+        db_index=False,  # indexed with the file (Meta.indexes)
     )
     created_at = models.DateTimeField("saisie le", auto_now_add=True)
 
     class Meta:
         verbose_name = "sortie"
         ordering = ["-exited_on", "-id"]
+        indexes = [models.Index(fields=["created_by", "beneficiary"], name="exit_author_file_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(episode__isnull=False) | Q(reason__in=EXIT_REASONS_WITHOUT_EPISODE),

@@ -45,13 +45,27 @@ def file_url(file, anchor=""):
     return reverse("accompaniment:detail", kwargs={"pk": getattr(file, "pk", file)}) + anchor
 
 
+def files_page(files, page_number, *, detail):
+    """One page of `files` (filtered and ordered): the page's ids are read first, then `detail(queryset)` adds
+    the per-file annotations (status, pathway, referent…) for those ids only, so that the database evaluates
+    them for the rows shown, never for every file the user may see. Three queries: count, ids, rows."""
+    page = Paginator(files.values_list("pk", flat=True), settings.PARCOURS_PAGE_SIZE).get_page(page_number)
+    ids = list(page.object_list)
+    rows = detail(Beneficiary.objects.filter(pk__in=ids)).in_bulk(ids) if ids else {}
+    page.object_list = [rows[pk] for pk in ids]
+    return page
+
+
 # List -----------------------------------------------------------------------------------------------------
 @login_required
 def beneficiary_list(request):
     require(may_read_nominative_data(request.user))
-    files = Beneficiary.objects.for_user(request.user).with_journey().select_related("commune", "sector")
-    filterset = BeneficiaryFilter(request.GET, queryset=files, request=request)
-    page = Paginator(filterset.qs, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = BeneficiaryFilter(request.GET, queryset=Beneficiary.objects.for_user(request.user), request=request)
+    page = files_page(
+        filterset.qs,
+        request.GET.get("page"),
+        detail=lambda files: files.with_journey().select_related("commune", "sector"),
+    )
     log_list(Beneficiary, page.object_list)
     htmx = request.htmx
     partial = bool(htmx and not htmx.boosted and not htmx.history_restore_request)
@@ -102,7 +116,9 @@ def unassigned_queue(request):
         invalid = {}
 
     queue = files.order_by(F("flux_date").asc(nulls_last=True), "created_at", "id")
-    page = Paginator(queue, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = files_page(
+        queue, request.GET.get("page"), detail=lambda page_files: page_files.with_status().select_related("commune")
+    )
     rows = [
         (file, invalid.get(file.pk) or AssignForm(prefix=f"d{file.pk}", sector_choices=sector_choices))
         for file in page.object_list

@@ -7,11 +7,9 @@ Every file comes from `Beneficiary.objects.for_user(user)` (404 out of reach); t
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +25,7 @@ from .filters import ordering_for, sort_columns
 from .forms import ReferentForm, referent_candidates
 from .models import Beneficiary, ReferentAssignment
 from .permissions import designates_referents, may_designate_referent
-from .views import file_url
+from .views import file_url, files_page
 
 ANCHOR = "#referent"
 
@@ -212,11 +210,17 @@ def _portfolio_page(request, files, agent_ids):
     sort = request.GET.get("tri", PORTFOLIO_DEFAULT_SORT)
     sort = sort if sort.lstrip("-") in PORTFOLIO_SORTS else PORTFOLIO_DEFAULT_SORT
     counts = status_counts(files)
-    listed = files.with_journey().annotate(referent_since=_since(agent_ids)).select_related("commune")
-    if status:
-        listed = listed.with_status_code(status)
+    listed = files.with_status_code(status) if status else files
+    if sort.lstrip("-") in ("parcours", "depuis"):  # sorted by an annotation: the ids query needs it
+        listed = listed.with_journey().annotate(referent_since=_since(agent_ids))
     listed = listed.order_by(*ordering_for(sort, PORTFOLIO_SORTS, PORTFOLIO_DEFAULT_SORT))
-    page = Paginator(listed, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = files_page(
+        listed,
+        request.GET.get("page"),
+        detail=lambda page_files: (
+            page_files.with_journey().annotate(referent_since=_since(agent_ids)).select_related("commune")
+        ),
+    )
     log_list(Beneficiary, page.object_list)
     return {
         "page_obj": page,

@@ -81,7 +81,11 @@ class Diagnostic(AuditedModel):
         verbose_name="entretien",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="saisi par"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="saisi par",
+        db_index=False,  # indexed with the file (Meta.indexes)
     )
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
 
@@ -90,6 +94,8 @@ class Diagnostic(AuditedModel):
     class Meta:
         verbose_name = "diagnostic"
         ordering = ["-held_on", "-id"]
+        # The access path reads "files this user wrote a diagnostic for" as ids only (index-only scan).
+        indexes = [models.Index(fields=["created_by", "beneficiary"], name="diagnostic_author_file_idx")]
 
     def __str__(self):
         return f"Diagnostic du {self.held_on:%d/%m/%Y}"

@@ -7,11 +7,9 @@ Every file comes from `Beneficiary.objects.for_user(user)` (404 out of reach); t
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +18,7 @@ from django.utils.cache import patch_vary_headers
 
 from accompaniment.enums import Status
 from accompaniment.models import Beneficiary
-from accompaniment.views import file_url, visible_file
+from accompaniment.views import file_url, files_page, visible_file
 from audit.models import Action
 from audit.services import log_list, log_read, record
 from partners.enums import Role
@@ -310,10 +308,14 @@ class WorklistRow:
 
 
 def _awaiting(user):
+    return Beneficiary.objects.for_user(user).awaiting_orientation()
+
+
+def _worklist_details(files):
+    """What a worklist row shows, for the page's files only."""
     latest_diagnostic = Diagnostic.objects.filter(beneficiary=OuterRef("pk")).order_by("-held_on", "-id")
     return (
-        Beneficiary.objects.for_user(user)
-        .awaiting_orientation()
+        files.with_status()
         .select_related("commune", "sector")
         .annotate(suggested_pathway=Subquery(latest_diagnostic.values("suggested_pathway")[:1]))
     )
@@ -372,7 +374,7 @@ def worklist(request):
     filter_form = WorklistFilterForm(request.GET or None)
     files = filter_form.filter(_awaiting(user), today)
     files = files.order_by(F("flux_date").asc(nulls_last=True), "created_at", "id")
-    page = Paginator(files, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = files_page(files, request.GET.get("page"), detail=_worklist_details)
     rows = [
         WorklistRow(file=file, days_waited=_days_waited(file, today), form=invalid.get(file.pk) or quick_form(file))
         for file in page.object_list
