@@ -236,6 +236,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 EXPORT_RETENTION_DAYS = int(env("EXPORT_RETENTION_DAYS", "7"))
 IMPORT_RETENTION_DAYS = int(env("IMPORT_RETENTION_DAYS", "90"))
+# The largest file an agent may upload on the « Imports » page (a monthly flux of 50,000 households is ~150 MB);
+# the reverse proxy's body limit should allow it.
+PARCOURS_IMPORT_MAX_BYTES = int(env("PARCOURS_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 
 # E-mail: console by default.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
