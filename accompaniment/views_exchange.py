@@ -56,7 +56,11 @@ def import_list(request):
                 if data_import.status == ImportStatus.DUPLICATE:
                     messages.info(request, data_import.message)
                 else:
-                    messages.success(request, f"Le fichier « {data_import.file_name} » est reçu : son import commence.")
+                    messages.success(
+                        request,
+                        f"Le fichier « {data_import.file_name} » est bien reçu : son import et son rapport s'affichent "
+                        "ci-dessous.",
+                    )
                 return redirect("accompaniment:import_detail", import_pk=data_import.pk)
     imports = DataImport.objects.select_related("imported_by")
     page = Paginator(imports, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -110,7 +110,11 @@ def test_officer_uploads_a_flux_follows_its_progress_and_downloads_the_rejected_
 
     # The import's page: the request returned at once, the worker runs the import.
     expect(page.get_by_role("heading", level=1)).to_contain_text("RSABEM-131.xml")
-    expect(page.get_by_text("Le fichier « RSABEM-131.xml » est reçu : son import commence.")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Le fichier « RSABEM-131.xml » est bien reçu : son import et son rapport s'affichent ci-dessous."
+        )
+    ).to_be_visible()
     progress = page.get_by_role("progressbar", name="Avancement de l'import")
     expect(progress).to_have_attribute("aria-valuenow", str(CHUNK), timeout=WAIT * 1000)
     expect(progress).to_have_attribute("aria-valuemax", str(HOUSEHOLDS))

@@ -292,6 +292,7 @@ def test_the_progress_partial_gives_the_bar_its_values_and_polls_every_two_secon
     assert "progress-pct-24" in page
     assert f'hx-get="{detail_url(data_import)}" hx-trigger="every 2s" hx-swap="outerHTML"' in page
     assert "hx-swap-oob" not in page  # nothing to announce yet
+    assert "Flux créé le / date de référence" in page  # the facts read from the file refresh with the progress
     assert "11" + NARROW_SPACE + "000 créations" in page and "3 rejets" in page
 
 
