@@ -108,7 +108,7 @@ def rows(queryset):
         yield row
 
 
-def _safe_text(value):
+def spreadsheet_safe(value):
     """A text cell a spreadsheet will never evaluate."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
@@ -123,7 +123,10 @@ def write_csv(cell_rows, stream):
     count = 0
     for row in cell_rows:
         writer.writerow(
-            [value.strftime("%d/%m/%Y") if isinstance(value, datetime.date) else _safe_text(value) for value in row]
+            [
+                value.strftime("%d/%m/%Y") if isinstance(value, datetime.date) else spreadsheet_safe(value)
+                for value in row
+            ]
         )
         count += 1
     return count
@@ -144,7 +147,7 @@ def write_xlsx(cell_rows, path):
                 cell.number_format = "DD/MM/YYYY"
             else:
                 # A string cell: openpyxl would otherwise store "=…" as a formula.
-                cell = WriteOnlyCell(sheet, value=_safe_text(value))
+                cell = WriteOnlyCell(sheet, value=spreadsheet_safe(value))
                 if isinstance(value, str):
                     cell.data_type = "s"
             cells.append(cell)

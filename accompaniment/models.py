@@ -10,6 +10,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
+from django.utils.formats import number_format
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from audit.services import AuditedModel
@@ -1165,6 +1166,13 @@ class DataImportQuerySet(models.QuerySet):
     def with_stored_file_expired(self, today):
         return self.exclude(stored_file="").filter(expires_on__lt=today)
 
+    def expired(self, today):
+        """Past their retention: the stored copy and the rejected households or rows are deleted (SPEC §1)."""
+        return self.filter(expires_on__lt=today)
+
+    def in_progress(self):
+        return self.exclude(status__in=FINISHED_IMPORT_STATUSES)
+
 
 class DataImport(models.Model):
     """One file received (SPEC §6): what it is, what it did, who imported it. Counts are of households for a
@@ -1248,6 +1256,50 @@ class DataImport(models.Model):
         if not self.total:
             return 0
         return min(100, int(100 * self.processed / self.total))
+
+    @property
+    def unit(self):
+        """What the counts count, in French: households of a flux, rows of an extract."""
+        return "foyers" if self.is_flux else "lignes"
+
+    @property
+    def duration_label(self):
+        """The duration in French words: « 2 min 05 s », « 1 h 02 min », « moins d'une seconde »."""
+        duration = self.duration
+        if duration is None:
+            return ""
+        seconds = int(duration.total_seconds())
+        if seconds < 1:
+            return "moins d'une seconde"
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        if hours:
+            return f"{hours} h {minutes:02d} min"
+        if minutes:
+            return f"{minutes} min {seconds:02d} s"
+        return f"{seconds} s"
+
+    @property
+    def tally(self):
+        """The counts in a French sentence that suits households and rows alike: « 1 203 créations, 5 mises à
+        jour, 0 sans changement, 1 rejet »."""
+
+        def count(value, singular, plural):
+            return f"{number_format(value, force_grouping=True)} {plural if value > 1 else singular}"
+
+        return ", ".join(
+            (
+                count(self.created, "création", "créations"),
+                count(self.updated, "mise à jour", "mises à jour"),
+                count(self.unchanged, "sans changement", "sans changement"),
+                count(self.rejected, "rejet", "rejets"),
+            )
+        )
+
+    def is_expired(self, today=None):
+        """Past its retention: its stored copy and its rejected households or rows are (or are about to be)
+        deleted; the registry row and its counts stay."""
+        return bool(self.expires_on and self.expires_on < (today or timezone.localdate()))
 
     @property
     def summary(self):

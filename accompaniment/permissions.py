@@ -11,8 +11,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from partners.enums import Role
+from partners.enums import OrganisationType, Role
 from partners.models import SectorCommune, User, teammates_of
+
+from .enums import ImportKind
 
 VIEW_PERMISSION = "accompaniment.view_beneficiary"
 
@@ -154,6 +156,40 @@ def visible_review_rows(queryset, user):
     if not may_review_france_travail_rows(user) or user.organisation is None:
         return queryset.none()
     return queryset.filter(_sector_relation(user))
+
+
+# Imports ---------------------------------------------------------------------------------------------------
+# Functional admins start imports and read their counts; orientation officers also read rejected rows (SPEC §1).
+IMPORT_ROLES = (Role.ADMIN, Role.ORIENTATION_OFFICER)
+
+# The organisation that emits each kind of file: its orientation officers may read that file's rejected rows.
+IMPORT_SOURCE_ORGANISATION_TYPES = {
+    ImportKind.CAF: OrganisationType.CAF,
+    ImportKind.MSA: OrganisationType.MSA,
+    ImportKind.FRANCE_TRAVAIL: OrganisationType.FRANCE_TRAVAIL,
+}
+
+
+def may_run_imports(user):
+    """The « Imports » page: upload a file, follow it, read every import's counts."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_role(*IMPORT_ROLES))
+
+
+def may_read_import_rejections(user, data_import):
+    """The rejected households or rows of an import name people but belong to no file, hence to no sector: no
+    perimeter narrower than the Département applies to them. So they are read by orientation officers only
+    (never by an admin, who sees counts), and among them:
+    - the Département's officers, for every import: they run the orientation of the whole Département;
+    - the officers of the organisation that emitted the file (France Travail for its extracts): the rows are
+      their own organisation's data, and the correction has to be made in its system;
+    - the officer who imported the file: they held all of it already.
+    Others (e.g. a France Travail agency's officer, for a CAF flux someone else imported) see the counts."""
+    if not (may_run_imports(user) and user.has_role(Role.ORIENTATION_OFFICER)):
+        return False
+    if is_departement_orientation_officer(user) or data_import.imported_by_id == user.pk:
+        return True
+    organisation = user.organisation
+    return bool(organisation and organisation.type == IMPORT_SOURCE_ORGANISATION_TYPES.get(data_import.kind))
 
 
 def sensitive_details_visible(user):

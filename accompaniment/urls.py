@@ -33,5 +33,8 @@ urlpatterns = [
     path("activites/<int:activity_pk>/modifier/", views_contracts.activity_edit, name="activity_edit"),
     path("activites/<int:activity_pk>/statut/", views_contracts.activity_status, name="activity_status"),
     # Data exchange (views_exchange) ----------------------------------------------------------------------
+    path("imports/", views_exchange.import_list, name="imports"),
+    path("imports/<int:import_pk>/", views_exchange.import_detail, name="import_detail"),
+    path("imports/<int:import_pk>/rejets.csv", views_exchange.import_rejections_csv, name="import_rejections_csv"),
     path("france-travail/a-rapprocher/", views_exchange.ft_review, name="ft_review"),
 ]

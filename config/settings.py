@@ -236,6 +236,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 EXPORT_RETENTION_DAYS = int(env("EXPORT_RETENTION_DAYS", "7"))
 IMPORT_RETENTION_DAYS = int(env("IMPORT_RETENTION_DAYS", "90"))
+# The largest file an agent may upload on the « Imports » page (a monthly flux of 50,000 households is ~150 MB);
+# the reverse proxy's body limit should allow it.
+PARCOURS_IMPORT_MAX_BYTES = int(env("PARCOURS_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 
 # E-mail: console by default.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -251,12 +254,14 @@ CELERY_DATA_DIR = Path(env("CELERY_DATA_DIR", str(BASE_DIR / "var" / "celery")))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", None)
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _folder in ("queue", "processed", "results"):
+    for _folder in ("queue", "processed", "results", "control"):
         (CELERY_DATA_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
+        # The worker's broadcast exchanges: in the data folder, not in the current directory.
+        "control_folder": str(CELERY_DATA_DIR / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = CELERY_RESULT_BACKEND or f"file://{CELERY_DATA_DIR / 'results'}"

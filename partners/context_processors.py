@@ -40,6 +40,7 @@ def navigation(request):
             "worklist": user.has_role(Role.ORIENTATION_OFFICER),
             "unassigned": departement_officer,
             "ft_review": user.has_role(Role.ORIENTATION_OFFICER),
+            "imports": user.has_role(Role.ADMIN, Role.ORIENTATION_OFFICER),
             "audit": user.has_role(Role.DPO, Role.ADMIN),
             "admin": user.is_staff and user.has_role(Role.ADMIN),
         }

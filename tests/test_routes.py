@@ -52,6 +52,9 @@ ROUTES = {
     "accompaniment:activity_edit": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "accompaniment:activity_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:ft_review": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "accompaniment:imports": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "accompaniment:import_detail": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "accompaniment:import_rejections_csv": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -76,6 +79,7 @@ NON_NOMINATIVE_ROUTES = {
     "legal_notice",
     "accompaniment:create",  # an empty form
     "accompaniment:exports",  # the user's own exports: dates, formats and counts, no names
+    "accompaniment:imports",  # files received and their counts, no beneficiary's name
     "audit:log",  # the DPO's journal holds no beneficiary data
     "admin:index",  # configuration only
 }
@@ -132,6 +136,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["contract"].pk
         elif key == "activity_pk":
             kwargs[key] = objects["activity"].pk
+        elif key == "import_pk":
+            kwargs[key] = objects["data_import"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -143,7 +149,9 @@ def objects(followed_file, referent):
 
     from django.utils import timezone
 
+    from accompaniment.enums import ImportKind, ImportStatus
     from accompaniment.exports import request as export_request
+    from accompaniment.models import DataImport, ImportRejection
     from accompaniment.permissions import share_file
     from accompaniment.services import activity_add, contract_sign, interview_record
     from orientation.services import diagnostic_record, orientation_decide
@@ -189,8 +197,25 @@ def objects(followed_file, referent):
         ends_on=today + datetime.timedelta(days=14),
         weekly_planned_hours=3,
     )
+    data_import = DataImport.objects.create(
+        kind=ImportKind.CAF,
+        file_name="RSABEM.xml",
+        checksum="0" * 64,
+        status=ImportStatus.DONE,
+        processed=1,
+        rejected=1,
+        expires_on=today + datetime.timedelta(days=90),
+    )
+    ImportRejection.objects.create(
+        data_import=data_import,
+        position=1,
+        identifier="CAF 131 n° 0001234",
+        element="Identification/DTNAI",
+        reason="Foyer CAF 131 n° 0001234 (1er foyer du fichier) : date de naissance invalide.",
+    )
     return {
         "file": followed_file,
+        "data_import": data_import,
         "share": share,
         "orientation": orientation,
         "diagnostic": diagnostic,
@@ -230,6 +255,8 @@ def _privileged_user_for(name, referent, departement):
     if name in (
         "accompaniment:unassigned",
         "accompaniment:ft_review",
+        "accompaniment:import_detail",
+        "accompaniment:import_rejections_csv",
         "orientation:worklist",
         "orientation:decide",
         "orientation:reorient",

@@ -1,8 +1,85 @@
-"""The review queue's forms: link a France Travail row to a file, or dismiss it."""
+"""Forms of the data exchange pages: upload a file to import; link a France Travail row to a file, or dismiss it."""
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from partners.forms import BootstrapForm
+
+from ..enums import ImportKind
+from .registry import HEAD_SIZE, detect_kind
+
+AUTO = "auto"
+UPLOAD_KINDS = {
+    ImportKind.CAF: "un flux CAF ou MSA (XML)",
+    ImportKind.FRANCE_TRAVAIL: "un extrait France Travail (CSV)",
+}
+
+
+class ImportUploadForm(BootstrapForm):
+    """A file to import: a CAF/MSA flux or a France Travail extract, recognised from its first bytes or as
+    chosen. `cleaned_data["import_kind"]` is the kind to register (a flux's fund, CAF or MSA, is read later)."""
+
+    file = forms.FileField(
+        label="Fichier à importer",
+        error_messages={
+            "required": "Choisissez le fichier à importer.",
+            "empty": "Ce fichier est vide : il n'y a rien à importer.",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="Nature du fichier",
+        choices=[
+            (AUTO, "Reconnaître d'après son contenu"),
+            (ImportKind.CAF, "Flux CAF ou MSA (XML VRSB0801)"),
+            (ImportKind.FRANCE_TRAVAIL, "Extrait France Travail (CSV)"),
+        ],
+        initial=AUTO,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "Flux CAF ou MSA (XML VRSB0801) ou extrait France Travail (CSV séparé par des « ; »), "
+            f"{filesizeformat(settings.PARCOURS_IMPORT_MAX_BYTES)} au plus."
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.PARCOURS_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"Ce fichier fait {filesizeformat(upload.size)} : la limite est de {filesizeformat(limit)}. "
+                "Pour un fichier plus gros, utilisez la commande d'import sur le serveur."
+            )
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, chosen = cleaned.get("file"), cleaned.get("kind")
+        if not upload or not chosen:
+            return cleaned
+        upload.seek(0)
+        detected = detect_kind(upload.read(HEAD_SIZE))
+        upload.seek(0)
+        if chosen == AUTO:
+            if detected is None:
+                self.add_error(
+                    "file",
+                    "Ce fichier n'est ni un flux XML CAF ou MSA ni un extrait CSV France Travail. Vérifiez que "
+                    "c'est le bon fichier ; s'il l'est, choisissez sa nature ci-dessous.",
+                )
+            cleaned["import_kind"] = detected
+        elif detected is not None and detected != chosen:
+            self.add_error(
+                "kind",
+                f"Ce fichier ressemble à {UPLOAD_KINDS[detected]}, pas à {UPLOAD_KINDS[ImportKind(chosen)]} : "
+                "vérifiez le fichier ou sa nature.",
+            )
+        else:
+            cleaned["import_kind"] = chosen
+        return cleaned
 
 
 class ReviewLinkForm(BootstrapForm):

@@ -7,15 +7,21 @@ by a Celery task given only the import's id (SPEC §1: task arguments carry ids,
     data_import = import_receive(source=upload, file_name=upload.name, kind=ImportKind.CAF, by=request.user)
     run_data_import.delay(data_import.pk)        # accompaniment.tasks → import_run(data_import=…)
 
+The « Imports » page calls `import_submit()`, which does both: it receives the upload and sends the task once
+the registration is committed (or settles at once a file already imported).
+
 While it runs, the record's `total` and `processed` are committed after every chunk, so a page can show the
 progress; `progress(processed, total)` is also called for a caller that reports it elsewhere.
 """
 
+import codecs
 import datetime
+import functools
 import hashlib
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +30,7 @@ from audit.models import Action
 from audit.services import record
 
 from ..enums import FLUX_IMPORT_KINDS, FundType, ImportKind, ImportStatus
-from ..models import DataImport
+from ..models import DataImport, ImportRejection
 from . import caf_flux, france_travail
 from .common import READ_SIZE, UnreadableFile, french_date
 
@@ -95,6 +101,54 @@ class _Chunked:
         return None
 
 
+HEAD_SIZE = 4096  # bytes read to tell a flux from an extract
+
+
+def detect_kind(head):
+    """The kind of file that begins with the bytes `head`: a flux (XML: CAF or MSA, told apart by its funds when
+    it runs), a France Travail extract (a `;` CSV header), or None when it looks like neither."""
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if text.startswith(b"<"):
+        return ImportKind.CAF
+    header = text.split(b"\n", 1)[0].decode("latin-1").lower()
+    if "identifiant_unique_de" in header or header.count(";") >= 5:
+        return ImportKind.FRANCE_TRAVAIL
+    return None
+
+
+def _checksum(source):
+    source.seek(0)
+    digest = hashlib.sha256()
+    while block := source.read(READ_SIZE):
+        digest.update(block)
+    source.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def import_submit(*, source, file_name, kind, by):
+    """A file uploaded on the « Imports » page: received into the private storage, then run by the Celery task,
+    sent once the registration is committed and given the import's id only. A file identical to one already
+    imported is settled at once (a duplicate: nothing changes, and it says so); a file identical to one still
+    being imported is refused (ValidationError on `file`) and nothing of it is stored. Returns the import."""
+    checksum = _checksum(source)
+    running = DataImport.objects.in_progress().filter(checksum=checksum, kind__in=_same_family(kind)).first()
+    if running is not None:
+        raise ValidationError(
+            {
+                "file": f"Ce fichier est déjà en cours d'import (import n° {running.pk}) : suivez-le sur sa page "
+                "plutôt que de l'envoyer à nouveau."
+            }
+        )
+    data_import = import_receive(source=source, file_name=file_name, kind=kind, by=by)
+    if _previous_import_of_the_same_file(data_import) is not None:
+        return import_run(data_import=data_import)
+    from ..tasks import run_data_import
+
+    transaction.on_commit(functools.partial(run_data_import.delay, data_import.pk))
+    return data_import
+
+
 def _claim(data_import):
     """Marks a received import as running; False when another worker already took it (a task run twice)."""
     now = timezone.now()
@@ -161,6 +215,8 @@ def import_run(*, data_import, progress=None):
         if previous.kind != data_import.kind:
             data_import.kind = previous.kind
         when = french_date(timezone.localtime(previous.received_at))
+        # The same bytes as an earlier import: nothing of this copy needs keeping (it holds NIRs).
+        data_import.stored_file.delete(save=False)
         return _finish(
             data_import,
             ImportStatus.DUPLICATE,
@@ -226,9 +282,11 @@ def import_file(*, path, kind, by=None, progress=None):
 
 @transaction.atomic
 def purge_expired_imports(today=None):
-    """Deletes the stored copies of files past their expiry (SPEC §1: imported files 90 days by default). The
-    registry row, its counts and its rejections stay. Returns how many copies were deleted."""
+    """Deletes the stored copies of files past their expiry and their rejected households or rows (SPEC §1:
+    imported files and rejected-row reports are nominative; 90 days by default). The registry row and its counts
+    stay. Returns how many copies were deleted."""
     today = today or timezone.localdate()
+    ImportRejection.objects.filter(data_import__in=DataImport.objects.expired(today).values("id")).delete()
     count = 0
     for data_import in DataImport.objects.with_stored_file_expired(today).select_for_update():
         data_import.stored_file.delete(save=False)

@@ -10,6 +10,19 @@ SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, a test database in a file (WAL, as the settings open it) rather than in memory: each thread then
+    has its own connection, as in production — the test, the live server's request threads, and a task run in the
+    background like a worker (test_imports.py). An in-memory database is one connection shared by all threads,
+    whose transactions would interleave."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("browser-db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def axe():
     return Axe()
 
