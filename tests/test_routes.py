@@ -160,21 +160,21 @@ def objects(followed_file, referent):
         beneficiary=followed_file,
         by=referent,
         reason="Suivi conjoint",
-        ends_on=datetime.date.today() + datetime.timedelta(days=30),
+        ends_on=timezone.localdate() + datetime.timedelta(days=30),
         user=UserFactory(organisation=referent.organisation, roles=[Role.REFERENT]),
     )
     orientation = orientation_decide(
         beneficiary=followed_file,
         pathway="social_pro",
         organisation=referent.organisation,
-        decided_on=datetime.date.today(),
+        decided_on=timezone.localdate(),
         by=UserFactory(organisation=referent.organisation, roles=[Role.ORIENTATION_OFFICER]),
     )
     diagnostic = diagnostic_record(
         beneficiary=followed_file,
         by=referent,
         barriers={"health": {"level": "medium", "comment": "Suivi médical en cours"}},
-        held_on=datetime.date.today(),
+        held_on=timezone.localdate(),
         place="Agence",
         beneficiary_present=True,
         suggested_pathway="social_pro",
@@ -186,7 +186,7 @@ def objects(followed_file, referent):
         kind="accompaniment",
         scheduled_for=timezone.now() + datetime.timedelta(days=7),
     )
-    today = datetime.date.today()
+    today = timezone.localdate()
     contract = contract_sign(beneficiary=followed_file, by=referent, signed_on=today, starts_on=today)
     activity = activity_add(
         contract=contract,

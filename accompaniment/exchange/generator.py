@@ -16,6 +16,8 @@ import random
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from django.utils import timezone
+
 from partners.communes import read_communes
 
 ENCODING = "windows-1252"
@@ -132,7 +134,7 @@ class FluxWriter:
         self.daily = daily
         self.fund_type = fund_type
         self.fund_number = fund_number or ("131" if fund_type == "CAF" else "013")
-        self.created_on = created_on or datetime.date.today()
+        self.created_on = created_on or timezone.localdate()
         self.reference_date = reference_date or self.created_on
         # Birth dates and rights requests are drawn relative to this day: the same anchor, seed and range give
         # the same households whatever the flux's own dates.

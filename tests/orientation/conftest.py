@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from accompaniment.permissions import share_file
 from partners.enums import OrganisationType, Role
@@ -48,6 +49,6 @@ def give_access(file, user, by):
         beneficiary=file,
         by=by,
         reason="Diagnostic partagé",
-        ends_on=datetime.date.today() + datetime.timedelta(days=30),
+        ends_on=timezone.localdate() + datetime.timedelta(days=30),
         user=user,
     )

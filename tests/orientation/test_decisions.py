@@ -5,6 +5,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from freezegun import freeze_time
 
 from accompaniment.enums import Status
@@ -159,7 +160,7 @@ def test_a_referent_may_not_record_the_notification(client, referent, file, offi
     from orientation.services import orientation_decide
 
     orientation = orientation_decide(
-        beneficiary=file, pathway="emploi", organisation=ft_agency, decided_on=datetime.date.today(), by=officer
+        beneficiary=file, pathway="emploi", organisation=ft_agency, decided_on=timezone.localdate(), by=officer
     )
     client.force_login(referent)
     url = reverse("orientation:notify", kwargs={"orientation_pk": orientation.pk})
@@ -194,7 +195,7 @@ def test_the_letter_of_a_file_out_of_reach_answers_404(client, other_organisatio
     from orientation.services import orientation_decide
 
     orientation = orientation_decide(
-        beneficiary=file, pathway="emploi", organisation=ft_agency, decided_on=datetime.date.today(), by=officer
+        beneficiary=file, pathway="emploi", organisation=ft_agency, decided_on=timezone.localdate(), by=officer
     )
     client.force_login(other_organisation_user)
     assert client.get(reverse("orientation:letter", kwargs={"orientation_pk": orientation.pk})).status_code == 404

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 
 from accompaniment.enums import ImportKind
 from accompaniment.exchange.generator import generate_flux
@@ -65,7 +66,7 @@ class Command(BaseCommand):
         start = Household.objects.count() + 1_000
         self.stdout.write(f"Base : {connection.vendor} ; fichiers dans {folder}")
         results = []
-        today = datetime.date.today()
+        today = timezone.localdate()
         for size in sizes:
             path = folder / f"flux-{size}-{start}.xml"
             began = time.monotonic()

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from freezegun import freeze_time
 
 from accompaniment.enums import ImportKind, ImportStatus
@@ -127,7 +128,7 @@ def test_an_upload_is_stored_and_its_task_sent_on_commit_with_the_import_id_only
     )
     assert data_import.file_name == "RSABEM.xml" and len(data_import.checksum) == 64
     assert data_import.stored_file.name.startswith("imports/") and "RSABEM" not in data_import.stored_file.name
-    assert data_import.expires_on == datetime.date.today() + datetime.timedelta(days=90)
+    assert data_import.expires_on == timezone.localdate() + datetime.timedelta(days=90)
     assert len(callbacks) == 1
     callbacks[0]()
     task.delay.assert_called_once_with(data_import.pk)
