@@ -16,3 +16,7 @@ class AccompanimentConfig(AppConfig):
         from .exchange import sections as exchange_sections
 
         exchange_sections.register()
+
+        from . import signals
+
+        signals.connect()

@@ -41,6 +41,7 @@ from partners.models import Commune, SectorCommune
 from . import nir as nir_lib
 from .enums import FileOrigin, FundType, MemberRole, RightsState, Sex, Status
 from .models import (
+    OUT_OF_SCOPE_RIGHTS_STATES,
     Beneficiary,
     BeneficiaryGroupObjectPermission,
     BeneficiaryUserObjectPermission,
@@ -600,6 +601,12 @@ class Population:
                     flux_date=flux_date,
                     rights_state=state,
                     rights_and_duties=rights_and_duties,
+                    # No journey yet: the status follows the rights (the journey step refreshes it).
+                    status_code=(
+                        Status.TO_ORIENT
+                        if rights_and_duties and state not in OUT_OF_SCOPE_RIGHTS_STATES
+                        else Status.OUT_OF_SCOPE
+                    ),
                     single_parent=composition == "single_parent" and applicant,
                     last_contact_on=None,  # the date of the latest held interview: set by the journey step
                     origin=FileOrigin.MANUAL if manual else FileOrigin.FLUX,
@@ -718,7 +725,7 @@ def visibility_report(context):
             followed = Beneficiary.objects.filter(
                 referent_assignments__agent=user, referent_assignments__ended_on__isnull=True
             )
-            by_status = dict(followed.with_status().order_by().values_list("status_code").annotate(count=Count("pk")))
+            by_status = dict(followed.order_by().values_list("status_code").annotate(count=Count("pk")))
             detail = ", ".join(
                 f"{labels[code].lower()} {by_status[code]}" for code in Status.values if code in by_status
             )

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import F
 
 from partners.enums import Role
+from partners.forms import FastSelect
 from partners.models import User
 
 from .enums import RightsState, Status
@@ -104,16 +105,18 @@ class BeneficiaryFilter(django_filters.FilterSet):
         help_text="Nom, prénom ou numéro allocataire.",
     )
     sector = django_filters.ModelChoiceFilter(
-        label="Circonscription", queryset=lambda request: primary_sectors(), empty_label="Toutes"
+        label="Circonscription", queryset=lambda request: primary_sectors(), empty_label="Toutes", widget=FastSelect
     )
     commune = django_filters.ModelChoiceFilter(
-        label="Commune", queryset=lambda request: departement_communes(), empty_label="Toutes"
+        label="Commune", queryset=lambda request: departement_communes(), empty_label="Toutes", widget=FastSelect
     )
     rights_state = django_filters.ChoiceFilter(label="État du droit", choices=RightsState.choices, empty_label="Tous")
     status = django_filters.ChoiceFilter(
         label="Statut", choices=Status.choices, empty_label="Tous", method="filter_status"
     )
-    referent = django_filters.ChoiceFilter(label="Référent", choices=(), empty_label="Tous", method="filter_referent")
+    referent = django_filters.ChoiceFilter(
+        label="Référent", choices=(), empty_label="Tous", method="filter_referent", widget=FastSelect
+    )
     unassigned = django_filters.ChoiceFilter(
         label="Affectation",
         choices=[("oui", "Non affectés"), ("non", "Affectés à une circonscription")],

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.formats import number_format
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -171,24 +171,29 @@ class BeneficiaryQuerySet(models.QuerySet):
             (Status.EXITED, Exists(Exit.objects.filter(beneficiary=OuterRef("pk")))),
         ]
 
-    def with_status(self):
-        """Annotates `status_code`, derived as SPEC §2 says: never typed, always computed."""
-        if "status_code" in self.query.annotations:
-            return self
-        return self.annotate(
-            status_code=Case(
-                *(When(condition, then=Value(status)) for status, condition in self._status_rules()),
-                default=Value(Status.TO_ORIENT),
-                output_field=models.CharField(),
-            )
+    def status_expression(self):
+        """The status of SPEC §2 computed from the facts (rights, current orientation, open episode, exit)."""
+        return Case(
+            *(When(condition, then=Value(status)) for status, condition in self._status_rules()),
+            default=Value(Status.TO_ORIENT),
+            output_field=models.CharField(),
         )
+
+    def refresh_status(self):
+        """Stores the derived status of these files (one UPDATE, only the rows whose status changed).
+
+        The status is never typed: it is this expression, stored so that lists filter and count it through
+        an index. Writes that change its facts call this (signals in accompaniment/signals.py for single
+        records, explicitly after bulk writes); the daily `refresh_statuses` task catches anything else."""
+        expression = self.status_expression()
+        return self.alias(computed=expression).exclude(status_code=F("computed")).update(status_code=expression)
 
     def with_journey(self):
         """Annotates the status, the current pathway and the current referent (one query for a page)."""
         orientation_model = self.model._meta.get_field("orientations").related_model
         current_orientation = orientation_model.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)
         current_referent = ReferentAssignment.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)
-        return self.with_status().annotate(
+        return self.annotate(
             current_pathway=Subquery(current_orientation.values("pathway")[:1]),
             current_referent_id=Subquery(current_referent.values("agent_id")[:1]),
             current_referent_first_name=Subquery(current_referent.values("agent__first_name")[:1]),
@@ -199,15 +204,7 @@ class BeneficiaryQuerySet(models.QuerySet):
         return self.with_status_code(Status.TO_ORIENT)
 
     def with_status_code(self, status):
-        """The files of one status, annotated with it. The filter states the rules themselves rather than
-        comparing the annotation, so that the database can join instead of evaluating it row by row."""
-        status = Status(status)
-        earlier_rules_fail = Q()
-        for rule_status, condition in self._status_rules():
-            if rule_status == status:
-                return self.with_status().filter(earlier_rules_fail & condition)
-            earlier_rules_fail &= ~condition
-        return self.with_status().filter(earlier_rules_fail)
+        return self.filter(status_code=Status(status))
 
     def without_referent(self):
         return self.filter(
@@ -292,6 +289,16 @@ class Beneficiary(AuditedModel):
     rights_and_duties = models.BooleanField("soumis aux droits et devoirs", default=True)
     single_parent = models.BooleanField("parent isolé", default=False)
     last_contact_on = models.DateField("dernier contact", null=True, blank=True)
+    # Derived from the facts by BeneficiaryQuerySet.refresh_status(), never typed (SPEC §2): stored for lists.
+    status_code = models.CharField(
+        "statut",
+        max_length=20,
+        choices=Status.choices,
+        default=Status.TO_ORIENT,
+        db_default=Status.TO_ORIENT,
+        editable=False,
+        db_index=True,
+    )
     origin = models.CharField("origine", max_length=10, choices=FileOrigin.choices, default=FileOrigin.MANUAL)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -343,6 +350,28 @@ class Beneficiary(AuditedModel):
         if self.birth_date and self.birth_date >= timezone.localdate():
             raise ValidationError({"birth_date": "La date de naissance doit être dans le passé."})
 
+    # Facts of the status this model holds itself; the others live in orientations, episodes and exits.
+    STATUS_FACTS = ("rights_and_duties", "rights_state")
+
+    def save(self, *args, **kwargs):
+        """A new file has no journey yet: its status follows its rights. A change of rights refreshes it."""
+        if self._state.adding:
+            out = not self.rights_and_duties or self.rights_state in OUT_OF_SCOPE_RIGHTS_STATES
+            self.status_code = Status.OUT_OF_SCOPE if out else Status.TO_ORIENT
+            super().save(*args, **kwargs)
+            return
+        changed = self._audit_changed_fields()
+        super().save(*args, **kwargs)
+        if changed is None or set(changed) & set(self.STATUS_FACTS):
+            self.refresh_status()
+
+    def refresh_status(self):
+        """Stores this file's derived status and reads it back."""
+        files = type(self).objects.filter(pk=self.pk)
+        files.refresh_status()
+        self.status_code = files.values_list("status_code", flat=True).get()
+        return self.status
+
     # NIR -----------------------------------------------------------------------------------------
     def set_nir(self, value):
         """Stores the NIR encrypted and its stem's hash; an empty value clears both."""
@@ -381,13 +410,7 @@ class Beneficiary(AuditedModel):
     # Status --------------------------------------------------------------------------------------
     @property
     def status(self):
-        code = getattr(self, "status_code", None)
-        if code is None and self.pk is None:
-            out = not self.rights_and_duties or self.rights_state in OUT_OF_SCOPE_RIGHTS_STATES
-            return Status.OUT_OF_SCOPE if out else Status.TO_ORIENT
-        if code is None:
-            code = type(self).objects.with_status().values_list("status_code", flat=True).get(pk=self.pk)
-        return Status(code)
+        return Status(self.status_code)
 
     # Journey annotations (`with_journey()`), for lists ------------------------------------------------------
     @property

@@ -50,3 +50,12 @@ def purge_expired_imports():
 
     with acting_as(None, channel=Channel.TASK):
         return purge()
+
+
+@shared_task(name="accompaniment.refresh_statuses", acks_late=True, ignore_result=True)
+def refresh_statuses():
+    """The safety net of the stored status: files whose facts changed past the signals get it again."""
+    from .models import Beneficiary
+
+    with acting_as(None, channel=Channel.TASK):
+        return Beneficiary.objects.refresh_status()

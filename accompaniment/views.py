@@ -36,7 +36,7 @@ def works_unassigned_queue(user):
 
 def visible_file(user, pk):
     """The file `pk` if `user` may see it (through `for_user()`), with its status; 404 otherwise."""
-    files = Beneficiary.objects.for_user(user).with_status()
+    files = Beneficiary.objects.for_user(user)
     return get_object_or_404(files.select_related("commune", "sector", "household", "created_by"), pk=pk)
 
 
@@ -88,7 +88,7 @@ def beneficiary_list(request):
 @login_required
 def unassigned_queue(request):
     require(works_unassigned_queue(request.user))
-    files = Beneficiary.objects.for_user(request.user).unassigned().with_status().select_related("commune")
+    files = Beneficiary.objects.for_user(request.user).unassigned().select_related("commune")
     sector_choices = list(primary_sectors().values_list("id", "name"))
 
     if request.method == "POST":
@@ -116,9 +116,7 @@ def unassigned_queue(request):
         invalid = {}
 
     queue = files.order_by(F("flux_date").asc(nulls_last=True), "created_at", "id")
-    page = files_page(
-        queue, request.GET.get("page"), detail=lambda page_files: page_files.with_status().select_related("commune")
-    )
+    page = files_page(queue, request.GET.get("page"), detail=lambda page_files: page_files.select_related("commune"))
     rows = [
         (file, invalid.get(file.pk) or AssignForm(prefix=f"d{file.pk}", sector_choices=sector_choices))
         for file in page.object_list

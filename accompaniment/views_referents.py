@@ -38,7 +38,7 @@ def _current_orientation(file):
 @login_required
 def referent_designate(request, pk):
     user = request.user
-    file = get_object_or_404(Beneficiary.objects.for_user(user).with_status(), pk=pk)
+    file = get_object_or_404(Beneficiary.objects.for_user(user), pk=pk)
     require(designates_referents(user), "Seuls les chargés d'orientation et les responsables désignent le référent.")
     orientation = _current_orientation(file)
     current = file.current_referent_assignment
@@ -185,7 +185,7 @@ class StatusTab:
 def status_counts(files):
     """The number of files of each status, and in all: one aggregate query."""
     by_status = {status.value: Count("pk", filter=Q(status_code=status.value)) for status in Status}
-    return files.with_status().aggregate(total=Count("pk"), **by_status)
+    return files.aggregate(total=Count("pk"), **by_status)
 
 
 def _status_tabs(counts, current):

@@ -284,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accompaniment.revoke_expired_shares",
         "schedule": crontab(minute=5),
     },
+    "refresh-statuses": {
+        "task": "accompaniment.refresh_statuses",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "purge-expired-exports": {
         "task": "accompaniment.purge_expired_exports",
         "schedule": crontab(minute=15),

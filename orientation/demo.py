@@ -1480,5 +1480,6 @@ SUMMARY_LABELS = (
 def seed(context):
     counts = JourneyStep(context).run()
     context.summary.update({label: counts[model] for model, label in SUMMARY_LABELS})
-    statuses = dict(Beneficiary.objects.with_status().order_by().values_list("status_code").annotate(count=Count("pk")))
+    Beneficiary.objects.refresh_status()  # the journey was written in bulk, past the signals
+    statuses = dict(Beneficiary.objects.order_by().values_list("status_code").annotate(count=Count("pk")))
     context.summary.update({f"« {status.label} »": statuses.get(status, 0) for status in Status})

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accompaniment.forms import DATE_HELP, FrenchDateInput, departement_communes, primary_sectors
 from accompaniment.permissions import NOMINATIVE_ROLES
 from partners.enums import OrganisationType
-from partners.forms import BootstrapForm
+from partners.forms import BootstrapForm, FastSelect
 from partners.models import Organisation, User, UserRole
 
 from .enums import (
@@ -301,10 +301,10 @@ class QuickDecisionForm(BootstrapForm):
     pathway = forms.ChoiceField(
         label="Parcours",
         choices=[("", "Parcours…"), *Pathway.choices],
-        widget=forms.Select(attrs={"class": "form-select-sm"}),
+        widget=FastSelect(attrs={"class": "form-select-sm"}),
     )
     organisation = OrganisationChoiceField(
-        label="Organisme référent", widget=forms.Select(attrs={"class": "form-select-sm"})
+        label="Organisme référent", widget=FastSelect(attrs={"class": "form-select-sm"})
     )
     decided_on = forms.DateField(
         label="Date de la décision", widget=FrenchDateInput(attrs={"size": 10, "class": "form-control-sm"})

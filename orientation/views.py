@@ -314,10 +314,8 @@ def _awaiting(user):
 def _worklist_details(files):
     """What a worklist row shows, for the page's files only."""
     latest_diagnostic = Diagnostic.objects.filter(beneficiary=OuterRef("pk")).order_by("-held_on", "-id")
-    return (
-        files.with_status()
-        .select_related("commune", "sector")
-        .annotate(suggested_pathway=Subquery(latest_diagnostic.values("suggested_pathway")[:1]))
+    return files.select_related("commune", "sector").annotate(
+        suggested_pathway=Subquery(latest_diagnostic.values("suggested_pathway")[:1])
     )
 
 
@@ -343,7 +341,7 @@ def worklist(request):
     invalid = {}
     if request.method == "POST":
         file = get_object_or_404(
-            Beneficiary.objects.for_user(user).with_status().select_related("commune", "sector"),
+            Beneficiary.objects.for_user(user).select_related("commune", "sector"),
             pk=request.POST.get("dossier") or 0,
         )
         row = WorklistRow(file=file, days_waited=_days_waited(file, today))

@@ -44,7 +44,7 @@ def oriented_file(followed_file, departement, officer):
 
 
 def _status(file):
-    return Beneficiary.objects.with_status().get(pk=file.pk).status
+    return Beneficiary.objects.get(pk=file.pk).status
 
 
 def _held(file, by, on, kind=InterviewKind.ACCOMPANIMENT):

@@ -167,7 +167,7 @@ def test_the_named_referents_follow_a_few_dozen_files_across_statuses_at_the_def
     output = seed(beneficiaries=300)
     for key in ("referent", "conseiller.ft"):
         user = demo_user(key)
-        files = Beneficiary.objects.filter(pk__in=current_referent_files(user)).with_status()
+        files = Beneficiary.objects.filter(pk__in=current_referent_files(user))
         statuses = set(files.values_list("status_code", flat=True))
         assert 24 <= files.count() <= 48, key
         assert {Status.ORIENTED, Status.IN_ACCOMPANIMENT} <= statuses, key
@@ -363,7 +363,7 @@ def test_nothing_happened_in_the_future_and_the_last_contact_is_the_latest_held_
 
 
 def test_the_demo_has_every_status_every_pathway_and_files_late_for_orientation(journeys):
-    statuses = set(Beneficiary.objects.with_status().values_list("status_code", flat=True))
+    statuses = set(Beneficiary.objects.values_list("status_code", flat=True))
     assert statuses == set(Status.values)
     pathways = Counter(Orientation.objects.values_list("pathway", flat=True))
     assert set(pathways) == set(Pathway.values) and pathways.most_common(1)[0][0] == Pathway.EMPLOI

@@ -1110,6 +1110,10 @@ class _Writes:
         if self.members:
             HouseholdMember.objects.bulk_update(self.members, sorted(_field_names(HouseholdMember, self.member_fields)))
         RightsStateChange.objects.bulk_create(self.rights_changes)
+        # Bulk writes pass no signal: the files created or changed get their derived status here.
+        touched = [file.pk for file in self.new_files] + [file.pk for file in self.files.values()]
+        if touched:
+            Beneficiary.objects.filter(pk__in=touched).refresh_status()
 
 
 def _field_names(model, names):

@@ -71,7 +71,7 @@ def detail_url(file):
 
 
 def status_of(file):
-    return Beneficiary.objects.with_status().get(pk=file.pk).status
+    return Beneficiary.objects.get(pk=file.pk).status
 
 
 def messages_of(response):

@@ -104,7 +104,7 @@ def test_the_file_page_runs_the_same_number_of_queries_with_5_and_500_events(cli
     small_events = len(timeline.events_for(small))
     large_events = len(timeline.events_for(large))
     assert small_events <= 15 and large_events >= 500, (small_events, large_events)
-    statuses = dict(Beneficiary.objects.with_status().values_list("pk", "status_code"))
+    statuses = dict(Beneficiary.objects.values_list("pk", "status_code"))
     assert statuses[small.pk] == statuses[large.pk] == Status.IN_ACCOMPANIMENT
 
     small_queries, _ = _queries_of_file_page(client, referent, small)

@@ -117,7 +117,7 @@ def record(file, by, *, kind=InterviewKind.ACCOMPANIMENT, on=datetime.date(2026,
 
 
 def status_of(file):
-    return Beneficiary.objects.with_status().get(pk=file.pk).status
+    return Beneficiary.objects.get(pk=file.pk).status
 
 
 def messages_of(response):
@@ -494,7 +494,7 @@ def test_the_sections_run_the_same_five_queries_with_5_and_500_interviews(
     services.exit_record(
         beneficiary=large, exited_on=datetime.date(2025, 6, 1), reason=ExitReason.EMPLOI_DURABLE, by=referent
     )
-    for file in Beneficiary.objects.with_status().filter(pk__in=[small.pk, large.pk]).order_by("pk"):
+    for file in Beneficiary.objects.filter(pk__in=[small.pk, large.pk]).order_by("pk"):
         with django_assert_num_queries(5):
             html = _render_sections(referent, file)
         assert "Entretiens prévus (3)" in html
@@ -526,7 +526,7 @@ def test_the_file_page_runs_the_same_number_of_queries_with_5_and_500_interviews
 
 def test_the_section_lists_planned_interviews_first_then_the_ten_latest_past_ones(referent, oriented_file):
     _bulk_interviews(oriented_file, referent, 30)
-    context = file_sections_context(_request(referent), Beneficiary.objects.with_status().get(pk=oriented_file.pk))
+    context = file_sections_context(_request(referent), Beneficiary.objects.get(pk=oriented_file.pk))
     sections = context["interview_sections"]
     planned = [row.interview.scheduled_for for row in sections.planned]
     past = [row.interview.scheduled_for for row in sections.past]

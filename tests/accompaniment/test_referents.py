@@ -397,7 +397,8 @@ def portfolio_files(officer, referent, colleague, departement):
     accompanied = followed("Accompagne", pathway="social_pro", rights_opened_on=datetime.date(2026, 5, 1))
     _open_episode(accompanied, referent)
     closed = followed("Clos")
-    Beneficiary.objects.filter(pk=closed.pk).update(rights_state=RightsState.CLOSED)
+    closed.rights_state = RightsState.CLOSED
+    closed.save()
     other = followed("Collegue", agent=colleague)
     handed_over = followed("Transmis")
     services.referent_designate(
@@ -556,17 +557,27 @@ def test_the_list_filters_by_status_and_referent_and_shows_pathway_and_referent(
     ]
 
 
-def test_the_status_filter_agrees_with_the_derived_status_for_every_status(officer, referent, portfolio_files):
+def test_the_stored_status_is_the_status_derived_from_the_facts_for_every_status(officer, referent, portfolio_files):
     BeneficiaryFactory(created_by=referent, rights_and_duties=False)
     BeneficiaryFactory(created_by=referent)  # to orient
     exited = BeneficiaryFactory(created_by=referent)
     _orient(exited, officer.organisation, officer)
     services.exit_record(beneficiary=exited, exited_on=TODAY, reason=ExitReason.ABANDON, by=referent)
-    annotated = dict(Beneficiary.objects.with_status().values_list("pk", "status_code"))
-    assert set(annotated.values()) == set(Status.values)
-    for status in Status:
-        filtered = set(Beneficiary.objects.with_status_code(status).values_list("pk", flat=True))
-        assert filtered == {pk for pk, code in annotated.items() if code == status}, status
+    files = Beneficiary.objects.annotate(derived=Beneficiary.objects.status_expression())
+    stored_and_derived = list(files.values_list("status_code", "derived"))
+    assert {derived for _stored, derived in stored_and_derived} == set(Status.values)
+    assert all(stored == derived for stored, derived in stored_and_derived), stored_and_derived
+    assert Beneficiary.objects.refresh_status() == 0  # nothing was out of date
+
+
+def test_a_bulk_write_past_the_signals_is_caught_by_the_refresh(referent):
+    file = BeneficiaryFactory(created_by=referent)
+    Beneficiary.objects.filter(pk=file.pk).update(rights_state=RightsState.CLOSED)
+    assert Beneficiary.objects.get(pk=file.pk).status == Status.TO_ORIENT  # stale until refreshed
+
+    assert Beneficiary.objects.refresh_status() == 1
+
+    assert Beneficiary.objects.get(pk=file.pk).status == Status.OUT_OF_SCOPE
 
 
 def test_a_reorientation_to_another_organisation_leaves_the_file_without_referent(

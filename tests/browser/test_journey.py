@@ -28,7 +28,7 @@ def choose(select, *texts):
 
 
 def status_of(file):
-    return Beneficiary.objects.with_status().get(pk=file.pk).status
+    return Beneficiary.objects.get(pk=file.pk).status
 
 
 def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server, login, assert_accessible, departement):

@@ -27,7 +27,7 @@ def test_officer_orients_a_new_entrant_and_downloads_the_letter(
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_text("Orientation enregistrée")).to_be_visible()
     expect(page.get_by_text("Non notifiée")).to_be_visible()
-    assert Beneficiary.objects.with_status().get(pk=file.pk).status_code == Status.ORIENTED
+    assert Beneficiary.objects.get(pk=file.pk).status_code == Status.ORIENTED
     assert_accessible(page, "la fiche orientée")
 
     with page.expect_download() as download_info:

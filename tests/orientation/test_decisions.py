@@ -51,12 +51,12 @@ def _sections_html(user, file):
 
 @freeze_time("2026-11-20 10:00")
 def test_an_officer_orients_a_file_and_its_status_moves_from_to_orient_to_oriented(client, officer, file, ft_agency):
-    assert Beneficiary.objects.with_status().get(pk=file.pk).status_code == Status.TO_ORIENT
+    assert Beneficiary.objects.get(pk=file.pk).status_code == Status.TO_ORIENT
     client.force_login(officer)
     assert client.get(reverse("orientation:decide", kwargs={"pk": file.pk})).status_code == 200
     response = _decide(client, file, ft_agency, reasoning="Projet professionnel clair")
     assert response.status_code == 302
-    assert Beneficiary.objects.with_status().get(pk=file.pk).status_code == Status.ORIENTED
+    assert Beneficiary.objects.get(pk=file.pk).status_code == Status.ORIENTED
     orientation = Orientation.objects.get(beneficiary=file)
     assert (orientation.pathway, orientation.organisation, orientation.decided_by) == ("emploi", ft_agency, officer)
     html = _sections_html(officer, file)

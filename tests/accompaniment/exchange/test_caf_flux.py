@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accompaniment import nir as nir_lib
-from accompaniment.enums import FileOrigin, ImportStatus, MemberRole, RightsState
+from accompaniment.enums import FileOrigin, ImportStatus, MemberRole, RightsState, Status
 from accompaniment.models import Beneficiary, Household, HouseholdMember, RightsStateChange
 from audit.models import Action, AuditLog
 from tests.factories import BeneficiaryFactory, UserFactory
@@ -330,3 +330,13 @@ def test_the_stored_copy_is_kept_in_private_storage_with_an_expiry(run_flux, pri
     assert len(data_import.checksum) == 64 and data_import.size > 0
     received = data_import.received_at.date()
     assert data_import.expires_on == received + datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
+
+
+def test_a_right_closed_by_a_later_flux_puts_the_file_out_of_scope(run_flux):
+    run_flux(flux(household(state="2"), created="2026-10-02"))
+    assert Beneficiary.objects.get().status == Status.TO_ORIENT
+
+    run_flux(flux(household(state="5", closure=("PCG", "2026-10-31")), created="2026-11-02"))
+
+    assert Beneficiary.objects.get().status == Status.OUT_OF_SCOPE
+    assert Beneficiary.objects.refresh_status() == 0  # the import stored the derived status itself
