@@ -25,7 +25,7 @@ from partners.enums import Role
 from partners.http import add_service_errors, is_partial, require
 
 from . import services
-from .enums import BARRIER_LEVEL_RANK, BarrierCategoryCode, BarrierLevel
+from .enums import BARRIER_LEVEL_RANK, BarrierCategoryCode, BarrierLevel, Pathway
 from .forms import (
     DiagnosticForm,
     NotifyForm,
@@ -305,6 +305,12 @@ class WorklistRow:
     form: QuickDecisionForm | None = None
     orientation: Orientation | None = None
     notice: str = ""
+
+    @property
+    def suggested_pathway_label(self):
+        """The pathway the file's latest diagnostic suggests (annotated on the page's files), or ""."""
+        code = getattr(self.file, "suggested_pathway", "")
+        return Pathway(code).label if code else ""
 
 
 def _awaiting(user):

@@ -80,9 +80,12 @@ def test_the_worklist_preselects_the_pathway_suggested_by_the_latest_diagnostic(
     file = _file(20)
     DiagnosticFactory(beneficiary=file, created_by=referent, suggested_pathway="remobilisation")
     client.force_login(officer)
-    row = client.get(URL).context["rows"][0]
+    response = client.get(URL)
+    row = response.context["rows"][0]
     assert row.form["pathway"].value() == "remobilisation"
     assert row.form["decided_on"].value() == TODAY
+    assert row.suggested_pathway_label == "Remobilisation (parcours social)"
+    assert "<td>Remobilisation (parcours social)</td>" in response.content.decode()
 
 
 def test_the_worklist_runs_the_same_queries_for_5_and_50_files(client, officer, referent):
