@@ -95,6 +95,13 @@ def _followed_by_ids(members):
     ]
 
 
+def followed_file_ids(members):
+    """Ids of the files followed by `members` (a subquery of user ids), as one subquery: those they are the
+    current referent of, and those one of them created while no referent is designated yet."""
+    first, *others = [part.order_by() for part in _followed_by_ids(members)]
+    return first.union(*others, all=True)
+
+
 def _team_ids(user):
     """Referents: the files of their team."""
     return _followed_by_ids(teammates_of(user))
