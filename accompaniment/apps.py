@@ -7,4 +7,8 @@ class AccompanimentConfig(AppConfig):
 
     def ready(self):
         # Each journey module registers its file-page sections and timeline events when imported.
-        pass
+        from . import deadline_engine, views_deadlines
+
+        # The deadline rules every app declares in its `deadlines.py`, and the refresh after their saves.
+        deadline_engine.autodiscover()
+        views_deadlines.register_file_section()

@@ -500,11 +500,13 @@ class Run:
         if self.ids is not None:
             running = running.filter(subject_id__in=self.ids)
 
-        # A newer start restarts the clock: the running deadline is cancelled first (one running per rule).
-        newer = facts.filter(pk=OuterRef("subject_id"), start_at__gt=OuterRef("starts_at"))
-        restarted = running.filter(rule__start_event=start.code).filter(Exists(newer))
+        # A different start (a new rights opening, a corrected flux date…) restarts the clock: the running
+        # deadline is cancelled first (one running per rule and subject), at the later of both starts.
+        moved = facts.filter(pk=OuterRef("subject_id")).exclude(start_at=OuterRef("starts_at"))
+        restarted = running.filter(rule__start_event=start.code).filter(Exists(moved))
         count = restarted.update(
-            cancelled_at=Subquery(newer.order_by().values("start_at")[:1]), cancel_reason=DEADLINE_RESTARTED
+            cancelled_at=Greatest(Subquery(moved.order_by().values("start_at")[:1]), F("starts_at")),
+            cancel_reason=DEADLINE_RESTARTED,
         )
         self.report.cancelled[DEADLINE_RESTARTED] += count
 

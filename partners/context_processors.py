@@ -37,6 +37,9 @@ def navigation(request):
             "files": caseworker,
             "worklist": user.has_role(Role.ORIENTATION_OFFICER),
             "unassigned": departement_officer,
+            "my_deadlines": user.has_role(Role.REFERENT),
+            "late_files": user.has_role(Role.MANAGER),
+            "alerts": user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER),
             "audit": user.has_role(Role.DPO, Role.ADMIN),
             "admin": user.is_staff and user.has_role(Role.ADMIN),
         }

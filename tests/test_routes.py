@@ -37,6 +37,11 @@ ROUTES = {
     "accompaniment:exports": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
     "accompaniment:export_create": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "accompaniment:export_download": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 403},
+    "accompaniment:my_deadlines": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "accompaniment:late_files": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "accompaniment:alerts": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "accompaniment:alerts_read_all": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:alert_read": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -66,7 +71,14 @@ NON_NOMINATIVE_ROUTES = {
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
-POST_ONLY_ROUTES = {"logout", "accompaniment:share", "accompaniment:revoke_share", "accompaniment:export_create"}
+POST_ONLY_ROUTES = {
+    "logout",
+    "accompaniment:share",
+    "accompaniment:revoke_share",
+    "accompaniment:export_create",
+    "accompaniment:alerts_read_all",
+    "accompaniment:alert_read",
+}
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
 SKIPPED_PREFIXES = ("admin:",)
@@ -103,6 +115,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["diagnostic"].pk
         elif key == "export_pk":
             kwargs[key] = objects["export"].pk
+        elif key == "notification_pk":
+            kwargs[key] = objects["notification"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -112,6 +126,10 @@ def _kwargs_for(pattern, objects):
 def objects(followed_file, referent):
     import datetime
 
+    from django.utils import timezone
+
+    from accompaniment import deadline_engine
+    from accompaniment.models import DeadlineAlert, Notification
     from accompaniment.permissions import share_file
     from accompaniment.services import export_request
     from orientation.services import diagnostic_record, orientation_decide
@@ -140,12 +158,19 @@ def objects(followed_file, referent):
         suggested_pathway="social_pro",
     )
     export = export_request(user=referent, query="", format="csv")
+    deadline_engine.run_check()
+    notification = Notification.objects.create(
+        alert=DeadlineAlert.objects.filter(deadline__beneficiary=followed_file).first(),
+        recipient=referent,
+        created_at=timezone.now(),
+    )
     return {
         "file": followed_file,
         "share": share,
         "orientation": orientation,
         "diagnostic": diagnostic,
         "export": export,
+        "notification": notification,
     }
 
 
@@ -183,6 +208,8 @@ def _privileged_user_for(name, referent, departement):
         "orientation:notify",
     ):
         return UserFactory(organisation=departement, roles=[Role.ORIENTATION_OFFICER])
+    if name == "accompaniment:late_files":
+        return UserFactory(organisation=departement, roles=[Role.MANAGER])
     return referent
 
 
