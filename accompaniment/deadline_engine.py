@@ -613,6 +613,8 @@ class Run:
 
     # 3. Alerts, each at most once, and their notifications --------------------------------------------
     def raise_alerts(self):
+        if not self.codes():  # e.g. the hourly check while no rule counts in hours
+            return
         Alert = self.DeadlineAlert
         for kind in AlertKind.values:
             already = Alert.objects.filter(deadline=OuterRef("pk"), kind=kind)
@@ -625,6 +627,8 @@ class Run:
 
     def notify(self):
         """The notifications of the alerts raised by this run (same transaction: all or nothing)."""
+        if not self.codes():
+            return
         Alert, Notification = self.DeadlineAlert, self.Notification
         analyze_if_large(Alert, sum(self.report.alerts.values()))
         for subject in registry.subjects.values():

@@ -407,3 +407,8 @@ def test_check_deadlines_prints_counts_per_rule_and_state_as_of_the_given_date(f
 def test_check_deadlines_refuses_an_unreadable_date(db):
     with pytest.raises(CommandError, match="Date invalide"):
         call_command("check_deadlines", "--now", "20/10/2026")
+
+
+def test_the_hourly_check_does_nothing_while_no_rule_counts_in_hours(followed_file):
+    report = deadline_engine.run_check(now=OCT_20, hourly=True)
+    assert report.states == {} and not Deadline.objects.exists() and not report.alerts.total()
