@@ -21,6 +21,7 @@ from partners.models import User
 
 from .enums import AlertKind, NotificationQueue
 from .models import Beneficiary, DeadlineDigest, Notification
+from .permissions import orientation_queue_scope
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +33,41 @@ def reads_orientation_queue(user):
     return user.has_role(Role.ORIENTATION_OFFICER)
 
 
-def notifications_for(user):
-    """The notifications `user` may read: their own and, for orientation officers, the queue's — only about
-    files they may see (a referent who lost a file no longer reads its alerts)."""
-    mine = Q(recipient=user)
-    if reads_orientation_queue(user):
-        mine |= Q(queue=NotificationQueue.ORIENTATION)
+def personal_notifications(user):
+    """`user`'s own notifications about files they may see (a referent who lost a file no longer reads
+    its alerts)."""
     visible = Beneficiary.objects.for_user(user).values("id")
-    return Notification.objects.filter(mine, alert__deadline__beneficiary__in=visible)
+    return Notification.objects.filter(recipient=user, alert__deadline__beneficiary__in=visible)
+
+
+def queue_notifications(user):
+    """The orientation queue's notifications of the files of `user`'s sectors (officers only): conditions
+    on the file's own columns, so that a page of unread alerts is found without reading the whole backlog."""
+    if not reads_orientation_queue(user):
+        return Notification.objects.none()
+    scope = orientation_queue_scope(user, prefix="alert__deadline__beneficiary__")
+    return Notification.objects.filter(Q(queue=NotificationQueue.ORIENTATION) & scope)
+
+
+def notifications_for(user):
+    """Every notification `user` may read: their own and, for orientation officers, the queue's."""
+    mine = Q(pk__in=personal_notifications(user).values("pk"))
+    if reads_orientation_queue(user):
+        mine |= Q(pk__in=queue_notifications(user).values("pk"))
+    return Notification.objects.filter(mine)
+
+
+def capped_count(queryset, cap):
+    """min(count, cap + 1): counting stops early however large the backlog."""
+    return queryset.order_by()[: cap + 1].count()
 
 
 def unread_count(user, cap=BELL_CAP):
-    """Unread notifications, counted up to `cap` + 1 (the bell says "99+")."""
-    return notifications_for(user).unread()[: cap + 1].count()
+    """Unread notifications, counted up to `cap` + 1 (the bell says "99+"): two capped counts."""
+    mine = capped_count(personal_notifications(user).unread(), cap)
+    if mine > cap or not reads_orientation_queue(user):
+        return mine
+    return mine + capped_count(queue_notifications(user).unread(), cap)
 
 
 @transaction.atomic
@@ -59,9 +82,12 @@ def notification_mark_read(*, notification, by):
 @transaction.atomic
 def notifications_mark_all_read(*, user, queue=None):
     """Marks every unread notification `user` may read (or only those of one list) as read by them."""
-    unread = notifications_for(user).unread()
-    if queue is not None:
-        unread = unread.filter(queue=queue)
+    if queue is None:
+        unread = notifications_for(user).unread()
+    elif queue:
+        unread = queue_notifications(user).unread()
+    else:
+        unread = personal_notifications(user).unread()
     return Notification.objects.filter(pk__in=unread.values("pk")).update(read_at=timezone.now(), read_by=user)
 
 
@@ -78,13 +104,12 @@ def _counts(notifications, since):
 
 def digest_counts(user, *, since):
     """Counts only: new alerts of each kind since `since` (personal and queue), and what is still unread."""
-    readable = notifications_for(user)
     counts = {
-        "personal": _counts(readable.filter(recipient=user), since),
-        "queue": _counts(readable.filter(queue=NotificationQueue.ORIENTATION), since)
+        "personal": _counts(personal_notifications(user), since),
+        "queue": _counts(queue_notifications(user), since)
         if reads_orientation_queue(user)
         else {kind: 0 for kind in AlertKind.values},
-        "unread": readable.unread().count(),
+        "unread": personal_notifications(user).unread().count() + queue_notifications(user).unread().count(),
     }
     counts["new"] = sum(counts["personal"].values()) + sum(counts["queue"].values())
     return counts

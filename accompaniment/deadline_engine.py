@@ -646,6 +646,7 @@ class Run:
                         "created_at": now_value(self.now),
                     },
                 )
+        analyze_if_large(Notification, self.report.notifications)
 
     # Report ----------------------------------------------------------------------------------------
     def count_states(self):

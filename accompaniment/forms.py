@@ -362,7 +362,9 @@ class AlertFilterForm(BootstrapForm):
     """The alert lists (GET): which list, unread only."""
 
     liste = forms.ChoiceField(label="Liste", required=False)
-    non_lues = forms.BooleanField(label="Non lues seulement", required=False)
+    etat = forms.ChoiceField(
+        label="Alertes", required=False, choices=[("non_lues", "Non lues"), ("toutes", "Toutes, lues comprises")]
+    )
 
     def __init__(self, *args, list_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -374,4 +376,4 @@ class AlertFilterForm(BootstrapForm):
         return default
 
     def unread_only(self):
-        return self.is_valid() and self.cleaned_data["non_lues"]
+        return not (self.is_valid() and self.cleaned_data["etat"] == "toutes")

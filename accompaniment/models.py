@@ -1155,7 +1155,12 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
-            models.Index(fields=["queue", "read_at"], name="notification_queue_idx", condition=~Q(queue="")),
+            # A shared queue's unread alerts, newest first: a page is read from the index, whatever the backlog.
+            models.Index(
+                fields=["queue", "-id"],
+                name="notification_queue_unread_idx",
+                condition=Q(read_at__isnull=True) & ~Q(queue=""),
+            ),
         ]
 
     def __str__(self):

@@ -5,6 +5,7 @@ Every file comes from `Beneficiary.objects.for_user(user)`; lists of files are a
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib import messages
@@ -237,10 +238,25 @@ def _default_list(user):
 
 
 def _notifications_of_list(user, name):
-    readable = alerts.notifications_for(user)
     if name == "orientation":
-        return readable.filter(queue=NotificationQueue.ORIENTATION)
-    return readable.filter(recipient=user)
+        return alerts.queue_notifications(user)
+    return alerts.personal_notifications(user)
+
+
+# Counting a backlog of hundreds of thousands of alerts stops here (« plus de 10 000 »).
+LIST_COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Pages of a list whose count stops at LIST_COUNT_CAP: the last pages of a huge backlog are not offered."""
+
+    @cached_property
+    def count(self):
+        return min(alerts.capped_count(self.object_list, LIST_COUNT_CAP), LIST_COUNT_CAP)
+
+    @property
+    def capped(self):
+        return self.count >= LIST_COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -285,11 +301,13 @@ def alert_list(request):
     form = AlertFilterForm(request.GET or None, list_choices=lists)
     current = form.current_list(_default_list(user))
     notifications = _notifications_of_list(user, current)
-    unread_by_list = {name: _notifications_of_list(user, name).unread().count() for name, _ in lists}
+    unread_by_list = {
+        name: alerts.capped_count(_notifications_of_list(user, name).unread(), LIST_COUNT_CAP) for name, _ in lists
+    }
     if form.unread_only():
         notifications = notifications.unread()
-    ordered = notifications.select_related(*ALERT_RELATIONS).order_by("read_at", "-created_at", "-id")
-    page = Paginator(ordered, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    ordered = notifications.select_related(*ALERT_RELATIONS).order_by("-id")  # the newest first
+    page = CappedPaginator(ordered, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _alert_rows(page.object_list)
     log_list(Beneficiary, [row.file for row in rows])
     context = {
@@ -300,6 +318,8 @@ def alert_list(request):
         "page_obj": page,
         "rows": rows,
         "unread": unread_by_list[current],
+        "unread_capped": unread_by_list[current] > LIST_COUNT_CAP,
+        "count_cap": LIST_COUNT_CAP,
         "nav_active": "alerts",
     }
     return render(request, "accompaniment/alert_list.html", context)

@@ -276,7 +276,9 @@ def test_an_officer_reads_the_orientation_queue_and_marks_it_read_for_every_offi
     assert not Notification.objects.filter(queue=NotificationQueue.ORIENTATION, read_at__isnull=True).exists()
     client.force_login(colleague)
     response = client.get(ALERTS)
-    assert response.context["unread"] == 0
+    assert response.context["unread"] == 0 and response.context["rows"] == []  # unread ones by default
+    response = client.get(ALERTS, {"etat": "toutes"})
+    assert len(response.context["rows"]) == 2
     assert "lue le" in response.content.decode() and "Odile" in response.content.decode()
 
 
