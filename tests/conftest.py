@@ -130,3 +130,19 @@ def stranger(db):
 def followed_file(db, referent):
     """A file in Marseille 8e, created by the referent."""
     return BeneficiaryFactory(created_by=referent, first_name="Awa", last_name="Diallo")
+
+
+@pytest.fixture
+def default_rules(transactional_db):
+    """For transactional tests: the deadline rules of the data migration (a previous transactional test's
+    flush deleted them)."""
+    import importlib
+
+    from django.apps import apps
+
+    from accompaniment.models import DeadlineRule
+
+    if not DeadlineRule.objects.exists():
+        importlib.import_module("accompaniment.migrations.0006_deadlines_default_rules").create_default_rules(
+            apps, None
+        )

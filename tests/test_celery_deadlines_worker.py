@@ -10,7 +10,6 @@ Both need Redis and PostgreSQL (CI provides them; see tests/conftest.py for the 
 """
 
 import datetime
-import importlib
 import os
 import signal
 import subprocess
@@ -23,7 +22,7 @@ from django.db import connection, connections
 
 from accompaniment import tasks
 from accompaniment.enums import AlertKind, DeadlineState, FileOrigin, RightsState, Sex
-from accompaniment.models import Beneficiary, Deadline, DeadlineAlert, DeadlineCheck, DeadlineRule, Notification
+from accompaniment.models import Beneficiary, Deadline, DeadlineAlert, DeadlineCheck, Notification
 from config.celery import app
 from tests.factories import commune
 from tests.test_celery_worker import ROOT, database_url_for_tests
@@ -106,16 +105,6 @@ def workers(transactional_db, tmp_path):
     yield start
     for worker in started:
         worker.stop()
-
-
-@pytest.fixture
-def default_rules(transactional_db):
-    """The rules the data migration created (a previous transactional test may have flushed them)."""
-    from django.apps import apps
-
-    migration = importlib.import_module("accompaniment.migrations.0006_deadlines_default_rules")
-    if not DeadlineRule.objects.exists():
-        migration.create_default_rules(apps, None)
 
 
 @pytest.fixture

@@ -56,6 +56,8 @@ WHERE o.decided_on >= %(go_live)s
   AND NOT EXISTS (SELECT 1 FROM accompaniment_interview i WHERE i.beneficiary_id = o.beneficiary_id
                   AND i.status = 'held' AND i.kind IN ('accompaniment', 'follow_up', 'review')
                   AND i.held_on >= o.decided_on AND i.held_on <= %(today)s)
+  AND NOT EXISTS (SELECT 1 FROM accompaniment_exit e WHERE e.beneficiary_id = o.beneficiary_id
+                  AND e.exited_on >= o.decided_on)
 UNION ALL
 SELECT 'contract_1m', o.beneficiary_id FROM current_orientation o
 WHERE o.notified_on >= %(go_live)s
@@ -64,6 +66,8 @@ WHERE o.notified_on >= %(go_live)s
        AT TIME ZONE 'Europe/Paris') <= %(now)s
   AND NOT EXISTS (SELECT 1 FROM accompaniment_contract c WHERE c.beneficiary_id = o.beneficiary_id
                   AND c.signed_on >= o.decided_on AND c.signed_on <= %(today)s)
+  AND NOT EXISTS (SELECT 1 FROM accompaniment_exit e WHERE e.beneficiary_id = o.beneficiary_id
+                  AND e.exited_on >= o.notified_on)
 """
 RAW_RULES = {"orientation_6w": "days", "referent_1m": "months", "entry_15d": "days", "contract_1m": "months"}
 
