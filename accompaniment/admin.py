@@ -60,6 +60,11 @@ class DeadlineRuleForm(forms.ModelForm):
             "les délais déjà calculés ne changent pas."
         )
         self.fields["comment"].help_text = "Par exemple : décision du COPIL du 12/03/2026."
+        self.fields["label"].widget.attrs["size"] = 80
+        if self.instance.pk and not self.is_bound:
+            # The form of the next version: effective from today unless the edited one starts later.
+            self.initial["effective_from"] = max(self.instance.effective_from, timezone.localdate())
+            self.initial["comment"] = ""
 
     def clean(self):
         data = super().clean()
@@ -137,12 +142,10 @@ class DeadlineRuleAdmin(ConfigurationAdmin):
         initial.setdefault("effective_from", timezone.localdate())
         return initial
 
-    def get_object(self, request, object_id, from_field=None):
-        rule = super().get_object(request, object_id, from_field)
-        if rule is not None and request.method == "GET":
-            # The form prefills the next version: effective from today unless the edited one starts later.
-            rule.effective_from = max(rule.effective_from, timezone.localdate())
-        return rule
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # One button: every save creates a version and returns to the list of versions.
+        context.update({"show_save_and_continue": False, "show_save_and_add_another": False})
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request, obj, form, change):
         if change:  # never an UPDATE: the form's data become a new version

@@ -45,6 +45,8 @@ def test_editing_a_rule_creates_a_new_version_and_leaves_the_old_one(client, adm
     page = client.get(url)
     assert page.status_code == 200
     assert "crée toujours une nouvelle version" in page.content.decode()
+    assert "version du 01/01/2025" in page.content.decode()  # the edited version, unchanged
+    assert page.context["adminform"].form.initial["effective_from"] == timezone.localdate()
     response = client.post(url, form_data(rule, delay=35, comment="Décision du COPIL"))
     assert response.status_code == 302, response.context["adminform"].form.errors
     old = DeadlineRule.objects.get(pk=rule.pk)
