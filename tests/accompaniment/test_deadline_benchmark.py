@@ -26,8 +26,9 @@ def test_the_benchmark_times_the_check_and_finds_the_same_overdue_set_with_one_r
     assert "ensembles identiques" in text, text
 
 
-def test_the_benchmark_refuses_sqlite(settings, db):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-        pytest.skip("only meaningful on SQLite")
+def test_the_benchmark_refuses_to_run_elsewhere_than_on_postgresql(db, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", "sqlite")
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("benchmark_deadlines")
