@@ -20,3 +20,8 @@ class AccompanimentConfig(AppConfig):
         from . import signals
 
         signals.connect()
+        from . import deadline_engine, views_deadlines
+
+        # The deadline rules every app declares in its `deadlines.py`, and the refresh after their saves.
+        deadline_engine.autodiscover()
+        views_deadlines.register_file_section()

@@ -318,6 +318,9 @@ def exists():
 def reset(context):
     """Deletes every file and household (a demo database holds nothing else), dependants first so that
     each delete is a single statement."""
+    from .deadline_engine import purge_deadlines
+
+    purge_deadlines()
     for model in (
         BeneficiaryUserObjectPermission,
         BeneficiaryGroupObjectPermission,

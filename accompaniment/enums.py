@@ -249,3 +249,46 @@ class ReviewStatus(models.TextChoices):
     OPEN = "open", "À rapprocher"
     LINKED = "linked", "Rattachée à un dossier"
     DISMISSED = "dismissed", "Écartée"
+
+
+# Deadlines (SPEC §5) ----------------------------------------------------------------------------------------
+class DeadlineState(models.TextChoices):
+    PENDING = "pending", "En cours"
+    DUE_SOON = "due_soon", "Échéance proche"
+    OVERDUE = "overdue", "En retard"
+    MET = "met", "Respecté"
+    MET_LATE = "met_late", "Respecté en retard"
+    CANCELLED = "cancelled", "Annulé"
+
+
+# States a deadline can still leave; the others are final.
+OPEN_DEADLINE_STATES = (DeadlineState.PENDING, DeadlineState.DUE_SOON, DeadlineState.OVERDUE)
+
+
+class DelayUnit(models.TextChoices):
+    DAYS = "days", "jours"
+    MONTHS = "months", "mois calendaires"
+    HOURS = "hours", "heures"
+
+
+class WarningUnit(models.TextChoices):
+    DAYS = "days", "jours"
+    HOURS = "hours", "heures"
+
+
+class AlertKind(models.TextChoices):
+    """An alert is raised once when a deadline turns `due_soon` and once when it turns `overdue`."""
+
+    DUE_SOON = DeadlineState.DUE_SOON.value, "Échéance proche"
+    OVERDUE = DeadlineState.OVERDUE.value, "Échéance dépassée"
+
+
+class NotificationQueue(models.TextChoices):
+    """A shared list that stands for a group of users (one row per alert, not one per user)."""
+
+    ORIENTATION = "orientation", "File d'orientation du secteur"
+
+
+# A clock restarted on a new start date (a new flux date, a new rights opening, a new contract…).
+DEADLINE_RESTARTED = "restarted"
+DEADLINE_RESTARTED_LABEL = "Délai relancé (nouvelle date de départ)"

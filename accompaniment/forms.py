@@ -29,6 +29,7 @@ from .enums import (
     ActivityStatus,
     ComplementaryRight,
     ContractKind,
+    DeadlineState,
     ExitReason,
     ExportFormat,
     HoursReductionReason,
@@ -837,3 +838,95 @@ class HoursDoneForm(BootstrapForm):
         if activity is None:
             raise forms.ValidationError("Choisissez une activité de ce contrat.")
         return activity
+
+
+# Deadlines and alerts -------------------------------------------------------------------------------------
+class MyDeadlinesFilterForm(BootstrapForm):
+    """« Mes échéances »: by state and rule (GET)."""
+
+    etat = forms.ChoiceField(
+        label="État",
+        required=False,
+        choices=[
+            ("", "Toutes les échéances en cours"),
+            (DeadlineState.OVERDUE, "En retard"),
+            (DeadlineState.DUE_SOON, "Échéance proche"),
+            (DeadlineState.PENDING, "En cours, sans alerte"),
+        ],
+    )
+    regle = forms.ChoiceField(label="Règle", required=False)
+
+    def __init__(self, *args, rule_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regle"].choices = [("", "Toutes les règles"), *rule_choices.items()]
+
+    def filter(self, deadlines):
+        if not self.is_valid():
+            return deadlines
+        if state := self.cleaned_data["etat"]:
+            deadlines = deadlines.filter(state=state)
+        if code := self.cleaned_data["regle"]:
+            deadlines = deadlines.filter(rule_code=code)
+        return deadlines
+
+
+class LateFilesFilterForm(BootstrapForm):
+    """« Dossiers en retard »: late (or soon due) deadlines, by rule and sector (GET)."""
+
+    etat = forms.ChoiceField(
+        label="Échéances",
+        required=False,
+        choices=[(DeadlineState.OVERDUE, "En retard"), (DeadlineState.DUE_SOON, "À échéance proche")],
+    )
+    regle = forms.ChoiceField(label="Règle", required=False)
+    secteur = forms.ChoiceField(label="Circonscription", required=False)
+
+    def __init__(self, *args, rule_choices, sector_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regle"].choices = [("", "Toutes les règles"), *rule_choices.items()]
+        self.fields["secteur"].choices = [
+            ("", "Toutes les circonscriptions"),
+            *((str(sector.pk), sector.name) for sector in sector_choices),
+            ("aucun", "Non affectés (hors circonscription)"),
+        ]
+
+    def state(self):
+        if self.is_valid() and self.cleaned_data["etat"]:
+            return self.cleaned_data["etat"]
+        return DeadlineState.OVERDUE
+
+    def narrows(self):
+        return self.is_valid() and bool(self.cleaned_data["regle"] or self.cleaned_data["secteur"])
+
+    def filter(self, deadlines, *, unassigned_key):
+        if not self.is_valid():
+            return deadlines
+        if code := self.cleaned_data["regle"]:
+            deadlines = deadlines.filter(rule_code=code)
+        sector = self.cleaned_data["secteur"]
+        if sector == unassigned_key:
+            deadlines = deadlines.filter(beneficiary__sector__isnull=True)
+        elif sector:
+            deadlines = deadlines.filter(beneficiary__sector_id=int(sector))
+        return deadlines
+
+
+class AlertFilterForm(BootstrapForm):
+    """The alert lists (GET): which list, unread only."""
+
+    liste = forms.ChoiceField(label="Liste", required=False)
+    etat = forms.ChoiceField(
+        label="Alertes", required=False, choices=[("non_lues", "Non lues"), ("toutes", "Toutes, lues comprises")]
+    )
+
+    def __init__(self, *args, list_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["liste"].choices = list_choices
+
+    def current_list(self, default):
+        if self.is_valid() and self.cleaned_data["liste"]:
+            return self.cleaned_data["liste"]
+        return default
+
+    def unread_only(self):
+        return not (self.is_valid() and self.cleaned_data["etat"] == "toutes")

@@ -30,7 +30,10 @@ from .enums import (
     POSITIVE_EXIT_REASONS,
     ActivityKind,
     ActivityStatus,
+    AlertKind,
     ContractKind,
+    DeadlineState,
+    DelayUnit,
     ExitReason,
     ExportFormat,
     ExportStatus,
@@ -47,11 +50,13 @@ from .enums import (
     InterviewMedium,
     InterviewStatus,
     MemberRole,
+    NotificationQueue,
     ReviewReason,
     ReviewStatus,
     RightsState,
     Sex,
     Status,
+    WarningUnit,
 )
 
 
@@ -1487,3 +1492,377 @@ class FranceTravailReviewRow(AuditedModel):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name.upper()}"
+
+
+# Deadlines ------------------------------------------------------------------------------------------------
+# The engine (accompaniment/deadline_engine.py) collects the rules each app declares in its `deadlines.py`,
+# derives one `Deadline` per subject and rule version from the facts, and raises alerts before the breach.
+class DeadlineRuleQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Les versions de règle sont immuables : enregistrez une nouvelle version.")
+
+    def for_code(self, code):
+        return self.filter(code=code)
+
+
+class DeadlineRule(models.Model):
+    """One immutable version of a deadline rule: editing a rule creates a new version with an effective-from
+    date, optionally for one sector (it then overrides the Département's version there). A clock uses the
+    version in force where and when it starts; what was already computed is never rewritten.
+
+    `start_event`, `met_by` and `cancelled_by` name events declared in code by the rule's app (its
+    `deadlines.py`): the data chooses among them, the code says how each is read from the facts."""
+
+    code = models.CharField("code", max_length=40, db_index=True)
+    label = models.CharField("libellé", max_length=200)
+    subject = models.CharField("objet suivi", max_length=60, help_text="Modèle suivi, par exemple un dossier.")
+    start_event = models.CharField("point de départ", max_length=60)
+    met_by = models.CharField("respecté quand", max_length=60)
+    cancelled_by = models.JSONField("annulé quand", default=list, blank=True)
+    delay = models.PositiveIntegerField("délai")
+    delay_unit = models.CharField("unité du délai", max_length=10, choices=DelayUnit.choices)
+    extended_delay = models.PositiveIntegerField(
+        "délai allongé",
+        null=True,
+        blank=True,
+        help_text="Délai appliqué quand le point de départ le prévoit (par exemple une vulnérabilité), même unité.",
+    )
+    warning = models.PositiveIntegerField("alerte avant l'échéance", default=3)
+    warning_unit = models.CharField(
+        "unité de l'alerte", max_length=10, choices=WarningUnit.choices, default=WarningUnit.DAYS
+    )
+    enabled = models.BooleanField("active", default=True)
+    effective_from = models.DateField("en vigueur à partir du")
+    sector = models.ForeignKey(
+        "partners.Sector",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="secteur",
+        limit_choices_to={"kind": PRIMARY_SECTOR_KIND},
+        help_text="Vide : la version du Département. Renseigné : remplace celle du Département dans ce secteur.",
+    )
+    comment = models.CharField("motif de la version", max_length=300, blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="créée par",
+    )
+
+    objects = DeadlineRuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "version de règle de délai"
+        verbose_name_plural = "règles de délai (versions)"
+        ordering = ["code", "sector__name", "-effective_from", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "effective_from"],
+                condition=Q(sector__isnull=True),
+                name="one_departement_rule_version_per_date",
+                violation_error_message="Une version du Département existe déjà à cette date pour cette règle.",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "sector", "effective_from"],
+                condition=Q(sector__isnull=False),
+                name="one_sector_rule_version_per_date",
+                violation_error_message="Une version de ce secteur existe déjà à cette date pour cette règle.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delay__gt=0),
+                name="rule_delay_positive",
+                violation_error_message="Le délai doit être d'au moins une unité.",
+            ),
+            models.CheckConstraint(
+                condition=Q(extended_delay__isnull=True) | Q(extended_delay__gte=models.F("delay")),
+                name="rule_extended_delay_not_shorter",
+                violation_error_message="Le délai allongé ne peut pas être plus court que le délai.",
+            ),
+        ]
+
+    def __str__(self):
+        where = f", {self.sector}" if self.sector_id else ""
+        return f"{self.label} (version du {self.effective_from:%d/%m/%Y}{where})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Les versions de règle sont immuables : enregistrez une nouvelle version.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Les versions de règle ne s'effacent pas : désactivez la règle par une nouvelle version.")
+
+    @property
+    def delay_label(self):
+        return _amount(self.delay, self.delay_unit)
+
+    @property
+    def extended_delay_label(self):
+        return _amount(self.extended_delay, self.delay_unit) if self.extended_delay else ""
+
+    @property
+    def warning_label(self):
+        return _amount(self.warning, self.warning_unit)
+
+
+def _amount(value, unit):
+    if unit == DelayUnit.MONTHS:
+        return f"{value} mois"
+    label = {DelayUnit.DAYS: "jour", DelayUnit.HOURS: "heure"}[unit]
+    return f"{value} {label}{'s' if value > 1 else ''}"
+
+
+def deadline_state_at(at):
+    """The state of a deadline as of `at` (a timezone-aware datetime), from its stored times alone: any
+    report can be evaluated at any as-of date with the same expression the check stores."""
+    return Case(
+        When(cancelled_at__lte=at, then=Value(DeadlineState.CANCELLED)),
+        When(Q(met_at__lte=at) & Q(met_at__lte=models.F("due_at")), then=Value(DeadlineState.MET)),
+        When(met_at__lte=at, then=Value(DeadlineState.MET_LATE)),
+        When(due_at__lt=at, then=Value(DeadlineState.OVERDUE)),
+        When(warns_at__lte=at, then=Value(DeadlineState.DUE_SOON)),
+        default=Value(DeadlineState.PENDING),
+        output_field=models.CharField(),
+    )
+
+
+class DeadlineQuerySet(models.QuerySet):
+    def open(self):
+        """Neither met nor cancelled: the clock still runs."""
+        return self.filter(met_at__isnull=True, cancelled_at__isnull=True)
+
+    def in_state(self, *states):
+        return self.filter(state__in=states)
+
+    def overdue(self):
+        return self.filter(state=DeadlineState.OVERDUE)
+
+    def due_soon(self):
+        return self.filter(state=DeadlineState.DUE_SOON)
+
+    def with_state_at(self, at):
+        """Annotates `state_at`: the state as of `at`, for reports at any as-of date."""
+        return self.annotate(state_at=deadline_state_at(at))
+
+    def of_files(self, files):
+        """Deadlines of the files of a queryset (e.g. `Beneficiary.objects.for_user(user)`)."""
+        return self.filter(beneficiary__in=files.values("id"))
+
+
+class Deadline(models.Model):
+    """A clock of one rule version for one subject: when it started, when the alert is due, when it is
+    due, and when it was met or cancelled. Computed once when the clock starts (in Python: calendar months
+    and time zones), stored, then compared by the check with set-based statements; `state` is that
+    comparison as of the last check (or the last refresh of its subject)."""
+
+    rule = models.ForeignKey(
+        DeadlineRule,
+        on_delete=models.PROTECT,
+        related_name="deadlines",
+        verbose_name="règle",
+        db_index=False,  # versions are never deleted; the check filters by rule_code
+    )
+    rule_code = models.CharField("code de la règle", max_length=40)
+    subject_type = models.CharField("type d'objet suivi", max_length=60)
+    subject_id = models.PositiveBigIntegerField("identifiant de l'objet suivi")
+    # The file the subject belongs to (the subject itself for file rules): access, recipients, sector.
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name="dossier",
+        db_index=False,  # deadline_file_idx starts with it
+    )
+    # The record that started the clock when it is not the subject (e.g. the orientation of `entry_15d`).
+    source_id = models.PositiveBigIntegerField("identifiant du fait de départ", null=True, blank=True)
+    starts_at = models.DateTimeField("départ")
+    warns_at = models.DateTimeField("alerte à partir du")
+    due_at = models.DateTimeField("échéance")
+    met_at = models.DateTimeField("respecté le", null=True, blank=True)
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+    cancel_reason = models.CharField("motif d'annulation", max_length=40, blank=True)
+    state = models.CharField("état", max_length=10, choices=DeadlineState.choices, default=DeadlineState.PENDING)
+    created_at = models.DateTimeField("calculé le")
+
+    objects = DeadlineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "échéance"
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_code", "subject_type", "subject_id", "starts_at"],
+                name="one_deadline_per_rule_subject_and_start",
+            ),
+            models.UniqueConstraint(
+                fields=["rule_code", "subject_type", "subject_id"],
+                condition=Q(met_at__isnull=True, cancelled_at__isnull=True),
+                name="one_running_deadline_per_rule_and_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(warns_at__gte=models.F("starts_at")) & Q(due_at__gte=models.F("warns_at")),
+                name="deadline_times_in_order",
+                violation_error_message="Le départ précède l'alerte, qui précède l'échéance.",
+            ),
+            models.CheckConstraint(
+                condition=Q(met_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="deadline_met_or_cancelled_not_both",
+                violation_error_message="Une échéance respectée ne peut pas être annulée.",
+            ),
+        ]
+        # Few indexes: a first check inserts a row per file and rule. Lookups by subject go through the
+        # unique constraints (rule code first); the stored next deadline is indexed with the state.
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="deadline_state_due_idx"),
+            models.Index(fields=["beneficiary", "due_at"], name="deadline_file_idx"),
+        ]
+
+    def __str__(self):
+        return f"Échéance {self.rule_code} du {timezone.localtime(self.due_at):%d/%m/%Y}"
+
+    @property
+    def is_open(self):
+        return self.met_at is None and self.cancelled_at is None
+
+    @property
+    def is_day_based(self):
+        return self.rule.delay_unit != DelayUnit.HOURS
+
+    def days_left(self, today=None):
+        """Whole days until the due day (negative once late)."""
+        today = today or timezone.localdate()
+        return (timezone.localtime(self.due_at).date() - today).days
+
+    @property
+    def cancel_reason_label(self):
+        from .deadline_engine import cancel_reason_label
+
+        return cancel_reason_label(self.cancel_reason)
+
+
+class DeadlineAlert(models.Model):
+    """Raised once when a deadline turns `due_soon` and once when it turns `overdue` (a unique constraint,
+    not only the check's lock); its notifications are written by the same run, in the same transaction."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="alerts", verbose_name="échéance")
+    kind = models.CharField("type d'alerte", max_length=10, choices=AlertKind.choices)
+    created_at = models.DateTimeField("levée le", db_index=True)
+
+    class Meta:
+        verbose_name = "alerte d'échéance"
+        verbose_name_plural = "alertes d'échéance"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["deadline", "kind"], name="one_alert_per_deadline_and_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.deadline.rule_code})"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An alert in someone's in-app list: a user's own, or a shared queue's (one row for the whole queue,
+    e.g. the orientation officers covering the file's sector, whoever of them reads it)."""
+
+    alert = models.ForeignKey(DeadlineAlert, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name="destinataire",
+    )
+    queue = models.CharField("liste partagée", max_length=20, choices=NotificationQueue.choices, blank=True)
+    created_at = models.DateTimeField("reçue le")
+    read_at = models.DateTimeField("lue le", null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lue par",
+    )
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "notification"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(recipient__isnull=False) & Q(queue="")) | (Q(recipient__isnull=True) & ~Q(queue="")),
+                name="notification_to_a_user_or_a_queue",
+                violation_error_message="Une notification va à une personne ou à une liste partagée.",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "recipient"],
+                condition=Q(recipient__isnull=False),
+                name="one_notification_per_alert_and_user",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "queue"], condition=~Q(queue=""), name="one_notification_per_alert_and_queue"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+            # A shared queue's unread alerts, newest first: a page is read from the index, whatever the backlog.
+            models.Index(
+                fields=["queue", "-id"],
+                name="notification_queue_unread_idx",
+                condition=Q(read_at__isnull=True) & ~Q(queue=""),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Notification {self.alert}"
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class DeadlineDigest(models.Model):
+    """The daily e-mail digest sent to a user: at most one a day (claimed by this row before sending)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField("jour")
+    sent_at = models.DateTimeField("envoyé le")
+    counts = models.JSONField("compteurs", default=dict)
+
+    class Meta:
+        verbose_name = "récapitulatif quotidien"
+        verbose_name_plural = "récapitulatifs quotidiens"
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_user_and_day")]
+
+    def __str__(self):
+        return f"Récapitulatif du {self.day:%d/%m/%Y}"
+
+
+class DeadlineCheck(models.Model):
+    """One row per kind of run (`daily`, `hourly`): the row the check locks against overlapping runs (a
+    row lock, released with the transaction, even when a worker dies), and what its last run did."""
+
+    name = models.CharField(max_length=20, unique=True)
+    last_started_at = models.DateTimeField("dernier lancement", null=True, blank=True)
+    last_finished_at = models.DateTimeField("dernière fin", null=True, blank=True)
+    last_as_of = models.DateTimeField("dernière date d'évaluation", null=True, blank=True)
+    last_report = models.JSONField("compte rendu", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "vérification des échéances"
+        verbose_name_plural = "vérifications des échéances"
+
+    def __str__(self):
+        return f"Vérification {self.name}"

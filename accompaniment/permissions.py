@@ -48,18 +48,27 @@ def _related(name):
 
 # Each relation gives querysets of file ids, each read from the table that holds the relation (so that its
 # index is used); the visible files are those whose id is in their union.
-def _sector_relation(user):
+def _sector_relation(user, prefix=""):
     """Orientation officers: the files of their organisation's sectors; the Département's officers also
-    the unassigned queue. A condition on the file's own columns (it matches most files: no subquery)."""
+    the unassigned queue. A condition on the file's own columns (it matches most files: no subquery);
+    `prefix` reaches the file from another model (e.g. "alert__deadline__beneficiary__")."""
     organisation = user.organisation
     if organisation is None:
         return Q(pk__in=[])
     sector_ids = organisation.sectors.values("id")
     communes = SectorCommune.objects.filter(sector__in=sector_ids).values("commune_id")
-    relation = Q(sector__in=sector_ids) | Q(commune__in=communes)
+    relation = Q(**{f"{prefix}sector__in": sector_ids}) | Q(**{f"{prefix}commune__in": communes})
     if organisation.is_departement:
-        relation |= Q(sector__isnull=True)
+        relation |= Q(**{f"{prefix}sector__isnull": True})
     return relation
+
+
+def orientation_queue_scope(user, prefix=""):
+    """The files whose orientation queue `user` reads: an orientation officer's sector relation (the
+    same files `for_user()` gives them through their sectors)."""
+    if Role.ORIENTATION_OFFICER not in user.role_codes or not may_read_nominative_data(user):
+        return Q(pk__in=[])
+    return _sector_relation(user, prefix)
 
 
 def _lead_organisation_ids(user):
@@ -95,6 +104,13 @@ def _followed_by_ids(members):
         .filter(~Exists(assignments.filter(beneficiary=OuterRef("pk"))))
         .values("id"),
     ]
+
+
+def followed_file_ids(members):
+    """Ids of the files followed by `members` (a subquery of user ids), as one subquery: those they are the
+    current referent of, and those one of them created while no referent is designated yet."""
+    first, *others = [part.order_by() for part in _followed_by_ids(members)]
+    return first.union(*others, all=True)
 
 
 def _team_ids(user):

@@ -1,11 +1,13 @@
 """Thin Celery wrappers: the work is in the domain modules."""
 
 from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
 
 from audit.context import acting_as
 from audit.models import Channel
 
-from . import exports, permissions
+from . import alerts, deadline_engine, exports, permissions
 
 
 @shared_task(name="accompaniment.revoke_expired_shares", acks_late=True, ignore_result=True)
@@ -59,3 +61,23 @@ def refresh_statuses():
 
     with acting_as(None, channel=Channel.TASK):
         return Beneficiary.objects.refresh_status()
+
+
+@shared_task(name="accompaniment.check_deadlines", bind=True, acks_late=True, ignore_result=True, max_retries=30)
+def check_deadlines(self, hourly=False):
+    """The periodic deadline check. Idempotent, each alert unique: a redelivered task (a worker lost during a
+    run: its transaction was rolled back) simply does the work. Another run holding the lock, or a busy
+    SQLite database, makes it retry later rather than skip."""
+    try:
+        with acting_as(None, channel=Channel.TASK):
+            report = deadline_engine.run_check(hourly=hourly)
+    except (deadline_engine.CheckAlreadyRunning, OperationalError) as error:
+        raise self.retry(exc=error, countdown=settings.DEADLINE_CHECK_RETRY_SECONDS) from error
+    return {"alerts": dict(report.alerts), "notifications": report.notifications, "seconds": round(report.seconds, 1)}
+
+
+@shared_task(name="accompaniment.send_deadline_digests", acks_late=True, ignore_result=True)
+def send_deadline_digests():
+    """The daily e-mail digest (counts and links only); at most one per user and day."""
+    with acting_as(None, channel=Channel.TASK):
+        return alerts.send_digests()

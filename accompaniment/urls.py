@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views, views_contracts, views_exchange, views_exports, views_interviews, views_referents
+from . import (
+    views,
+    views_contracts,
+    views_deadlines,
+    views_exchange,
+    views_exports,
+    views_interviews,
+    views_referents,
+)
 
 app_name = "accompaniment"
 
@@ -10,6 +18,11 @@ urlpatterns = [
     path("exports/", views_exports.export_list, name="exports"),
     path("exports/nouveau/", views_exports.export_create, name="export_create"),
     path("exports/<int:export_pk>/telecharger/", views_exports.export_download, name="export_download"),
+    path("echeances/", views_deadlines.my_deadlines, name="my_deadlines"),
+    path("en-retard/", views_deadlines.late_files, name="late_files"),
+    path("alertes/", views_deadlines.alert_list, name="alerts"),
+    path("alertes/tout-lire/", views_deadlines.alerts_read_all, name="alerts_read_all"),
+    path("alertes/<int:notification_pk>/lue/", views_deadlines.alert_read, name="alert_read"),
     path("nouveau/", views.beneficiary_create, name="create"),
     path("<int:pk>/", views.beneficiary_detail, name="detail"),
     path("<int:pk>/modifier/", views.beneficiary_edit, name="edit"),

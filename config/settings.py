@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "partners.context_processors.operator",
                 "partners.context_processors.navigation",
+                "accompaniment.context_processors.alert_bell",
             ],
         },
     },
@@ -297,6 +298,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accompaniment.purge_expired_imports",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Deadlines (SPEC §5): the check daily at 06:00 Europe/Paris (CELERY_TIMEZONE), hour-based rules hourly,
+    # then the e-mail digest of the day's alerts.
+    "check-deadlines": {"task": "accompaniment.check_deadlines", "schedule": crontab(hour=6, minute=0)},
+    "check-hourly-deadlines": {
+        "task": "accompaniment.check_deadlines",
+        "schedule": crontab(minute=30),
+        "kwargs": {"hourly": True},
+    },
+    "send-deadline-digests": {"task": "accompaniment.send_deadline_digests", "schedule": crontab(hour=7, minute=0)},
 }
 # The heartbeat is stale (and /healthz answers 503) after this many seconds without a beat.
 HEARTBEAT_STALE_AFTER = int(env("HEARTBEAT_STALE_AFTER", "300"))
@@ -324,6 +334,10 @@ PARCOURS_ADMINISTRATIVE_COURT = env("PARCOURS_ADMINISTRATIVE_COURT", "tribunal a
 # Deadlines whose clock started before this date are not created (no backlog of breaches at switch-on).
 PARCOURS_GO_LIVE_DATE = date.fromisoformat(env("PARCOURS_GO_LIVE_DATE", "2025-01-01"))
 PARCOURS_PAGE_SIZE = int(env("PARCOURS_PAGE_SIZE", "50"))
+# The address of the application in the links of e-mails (the daily digest of deadline alerts).
+PARCOURS_BASE_URL = env("PARCOURS_BASE_URL", "http://127.0.0.1:8000")
+# A deadline check that finds another one running (or a locked SQLite database) retries after this delay.
+DEADLINE_CHECK_RETRY_SECONDS = int(env("DEADLINE_CHECK_RETRY_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -41,6 +41,9 @@ def navigation(request):
             "unassigned": departement_officer,
             "ft_review": user.has_role(Role.ORIENTATION_OFFICER),
             "imports": user.has_role(Role.ADMIN, Role.ORIENTATION_OFFICER),
+            "my_deadlines": user.has_role(Role.REFERENT),
+            "late_files": user.has_role(Role.MANAGER),
+            "alerts": user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER),
             "audit": user.has_role(Role.DPO, Role.ADMIN),
             "admin": user.is_staff and user.has_role(Role.ADMIN),
         }

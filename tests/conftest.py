@@ -1,4 +1,7 @@
+import os
+
 import pytest
+from django.conf import settings
 from django.core.files.storage import storages
 
 from accompaniment.permissions import share_file  # noqa: F401  (re-exported for tests)
@@ -11,6 +14,26 @@ from tests.factories import (
     UserFactory,
     commune,
 )
+
+
+def _missing_service(item):
+    if item.get_closest_marker("postgresql") and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        return "PostgreSQL (DATABASE_URL=postgres://…)"
+    if item.get_closest_marker("redis") and not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
+        return "a Redis broker (CELERY_BROKER_URL=redis://…)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    """Tests marked `postgresql` or `redis` run where the service is configured; elsewhere they are
+    skipped, except in CI (CI=true), where a missing service is a failure, never a silent skip."""
+    missing = _missing_service(item)
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{item.nodeid} needs {missing}, which CI must provide", pytrace=False)
+        pytest.skip(f"needs {missing}")
 
 
 @pytest.fixture(scope="session")
@@ -107,3 +130,19 @@ def stranger(db):
 def followed_file(db, referent):
     """A file in Marseille 8e, created by the referent."""
     return BeneficiaryFactory(created_by=referent, first_name="Awa", last_name="Diallo")
+
+
+@pytest.fixture
+def default_rules(transactional_db):
+    """For transactional tests: the deadline rules of the data migration (a previous transactional test's
+    flush deleted them)."""
+    import importlib
+
+    from django.apps import apps
+
+    from accompaniment.models import DeadlineRule
+
+    if not DeadlineRule.objects.exists():
+        importlib.import_module("accompaniment.migrations.0006_deadlines_default_rules").create_default_rules(
+            apps, None
+        )

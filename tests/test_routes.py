@@ -55,6 +55,11 @@ ROUTES = {
     "accompaniment:imports": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "accompaniment:import_detail": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "accompaniment:import_rejections_csv": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "accompaniment:my_deadlines": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "accompaniment:late_files": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "accompaniment:alerts": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "accompaniment:alerts_read_all": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "accompaniment:alert_read": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "orientation:worklist": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:diagnostic_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "orientation:diagnostic_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
@@ -93,6 +98,8 @@ POST_ONLY_ROUTES = {
     "accompaniment:interview_status",
     "accompaniment:contract_hours",
     "accompaniment:activity_status",
+    "accompaniment:alerts_read_all",
+    "accompaniment:alert_read",
 }
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
@@ -138,6 +145,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["activity"].pk
         elif key == "import_pk":
             kwargs[key] = objects["data_import"].pk
+        elif key == "notification_pk":
+            kwargs[key] = objects["notification"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -149,9 +158,10 @@ def objects(followed_file, referent):
 
     from django.utils import timezone
 
+    from accompaniment import deadline_engine
     from accompaniment.enums import ImportKind, ImportStatus
     from accompaniment.exports import request as export_request
-    from accompaniment.models import DataImport, ImportRejection
+    from accompaniment.models import DataImport, DeadlineAlert, ImportRejection, Notification
     from accompaniment.permissions import share_file
     from accompaniment.services import activity_add, contract_sign, interview_record
     from orientation.services import diagnostic_record, orientation_decide
@@ -213,6 +223,12 @@ def objects(followed_file, referent):
         element="Identification/DTNAI",
         reason="Foyer CAF 131 n° 0001234 (1er foyer du fichier) : date de naissance invalide.",
     )
+    deadline_engine.run_check()
+    notification = Notification.objects.create(
+        alert=DeadlineAlert.objects.filter(deadline__beneficiary=followed_file).first(),
+        recipient=referent,
+        created_at=timezone.now(),
+    )
     return {
         "file": followed_file,
         "data_import": data_import,
@@ -223,6 +239,7 @@ def objects(followed_file, referent):
         "interview": interview,
         "contract": contract,
         "activity": activity,
+        "notification": notification,
     }
 
 
@@ -268,6 +285,8 @@ def _privileged_user_for(name, referent, departement):
         manager = UserFactory(organisation=departement, roles=[Role.MANAGER])
         referent.teams.update(manager=manager)
         return manager
+    if name == "accompaniment:late_files":
+        return UserFactory(organisation=departement, roles=[Role.MANAGER])
     return referent
 
 

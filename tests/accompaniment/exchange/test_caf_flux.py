@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accompaniment import nir as nir_lib
 from accompaniment.enums import FileOrigin, ImportStatus, MemberRole, RightsState, Status
@@ -328,7 +329,7 @@ def test_the_stored_copy_is_kept_in_private_storage_with_an_expiry(run_flux, pri
     assert "RSABEM" not in data_import.stored_file.name  # a random name says nothing of the content
     assert private_storage.exists(data_import.stored_file.name)
     assert len(data_import.checksum) == 64 and data_import.size > 0
-    received = data_import.received_at.date()
+    received = timezone.localdate(data_import.received_at)
     assert data_import.expires_on == received + datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
 
 
