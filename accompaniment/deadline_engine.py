@@ -30,7 +30,7 @@ For example, a later issue's `childcare/deadlines.py` would declare::
                               delay=24, delay_unit=DelayUnit.HOURS, warning=6, warning_unit=WarningUnit.HOURS),
     )
 
-and a data migration would add its `DeadlineRule` version (see accompaniment/migrations/0006_*).
+and a data migration would add its `DeadlineRule` version (see accompaniment/migrations/0010_deadlines_default_rules.py).
 
 The engine then:
 

@@ -143,6 +143,6 @@ def default_rules(transactional_db):
     from accompaniment.models import DeadlineRule
 
     if not DeadlineRule.objects.exists():
-        importlib.import_module("accompaniment.migrations.0006_deadlines_default_rules").create_default_rules(
+        importlib.import_module("accompaniment.migrations.0010_deadlines_default_rules").create_default_rules(
             apps, None
         )
