@@ -45,7 +45,7 @@ def placement_recipients(alerts):
             f"{members}__role_assignments__role": Role.CHILDCARE_COORDINATOR,
         }
     ).annotate(recipient_id=F(f"{members}__id"), queue=engine.text(""))
-    referents = alerts.filter(**{f"{CURRENT}__ended_on__isnull": True}).annotate(
+    referents = alerts.filter(**{f"{CURRENT}__ended_on__isnull": True, f"{CURRENT}__agent__isnull": False}).annotate(
         recipient_id=F(f"{CURRENT}__agent_id"), queue=engine.text("")
     )
     return [coordinators, referents]
