@@ -84,11 +84,17 @@ def visible_providers(queryset, user):
 
 
 def editable_providers(queryset, user):
-    """A coordinator keeps up to date the providers of their organisation and those of their sectors."""
+    """A coordinator keeps up to date (and places in) the providers of their organisation and those serving
+    their sectors (a CAF coordinator's territories hold the communes of the providers' districts)."""
     if not coordinates(user) or user.organisation_id is None:
         return queryset.none()
     sector_ids = user.organisation.sectors.values("id")
-    condition = Q(organisation_id=user.organisation_id) | Q(sectors__in=sector_ids)
+    communes = SectorCommune.objects.filter(sector__in=sector_ids).values("commune_id")
+    condition = (
+        Q(organisation_id=user.organisation_id)
+        | Q(sectors__in=sector_ids)
+        | Q(sectors__memberships__commune__in=communes)
+    )
     return queryset.filter(pk__in=queryset.model.objects.filter(condition).values("pk"))
 
 

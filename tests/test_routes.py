@@ -67,6 +67,15 @@ ROUTES = {
     "orientation:reorient": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:notify": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:letter": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "childcare:worklist": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "childcare:request_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "childcare:request_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "childcare:eligibility": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "childcare:place": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "childcare:decline": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "childcare:review": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "childcare:providers": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "childcare:provider_edit": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "admin:index": {ANONYMOUS: 302, REFERENT: 302, OTHER: 302, STRANGER: 302},
@@ -87,6 +96,8 @@ NON_NOMINATIVE_ROUTES = {
     "accompaniment:imports",  # files received and their counts, no beneficiary's name
     "audit:log",  # the DPO's journal holds no beneficiary data
     "admin:index",  # configuration only
+    "childcare:providers",  # childcare providers: configuration, no beneficiary's name
+    "childcare:provider_edit",
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
@@ -100,6 +111,10 @@ POST_ONLY_ROUTES = {
     "accompaniment:activity_status",
     "accompaniment:alerts_read_all",
     "accompaniment:alert_read",
+    "childcare:eligibility",
+    "childcare:place",
+    "childcare:decline",
+    "childcare:review",
 }
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
@@ -147,6 +162,12 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["data_import"].pk
         elif key == "notification_pk":
             kwargs[key] = objects["notification"].pk
+        elif key == "request_pk":
+            kwargs[key] = objects["childcare_request"].pk
+        elif key == "placement_pk":
+            kwargs[key] = objects["placement"].pk
+        elif key == "provider_pk":
+            kwargs[key] = objects["provider"].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -229,7 +250,11 @@ def objects(followed_file, referent):
         recipient=referent,
         created_at=timezone.now(),
     )
+    childcare_request, placement, provider = _childcare_objects(followed_file, referent)
     return {
+        "childcare_request": childcare_request,
+        "placement": placement,
+        "provider": provider,
         "file": followed_file,
         "data_import": data_import,
         "share": share,
@@ -241,6 +266,41 @@ def objects(followed_file, referent):
         "activity": activity,
         "notification": notification,
     }
+
+
+def _childcare_objects(file, referent):
+    import datetime
+
+    from childcare.enums import ProviderKind, Purpose, RequestKind, RequestStatus
+    from childcare.models import ChildcareRequest, Placement, Provider
+
+    provider = Provider.objects.create(
+        name="Crèche AVIP",
+        kind=ProviderKind.CRECHE,
+        organisation=referent.organisation,
+        total_places=10,
+        avip_places=2,
+        label_starts_on=datetime.date(2025, 1, 1),
+        label_ends_on=datetime.date(2030, 12, 31),
+    )
+    today = datetime.date.today()
+    request = ChildcareRequest.objects.create(
+        beneficiary=file,
+        child_first_name="Inès",
+        child_birth_date=today - datetime.timedelta(days=400),
+        kind=RequestKind.PERENNE,
+        provider_kind=ProviderKind.CRECHE,
+        purpose=Purpose.EMPLOI,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=180),
+        hours="De 8 h à 17 h",
+        status=RequestStatus.PLACED,
+        requested_by=referent,
+    )
+    placement = Placement.objects.create(
+        request=request, provider=provider, starts_on=today, ends_on=request.ends_on, created_by=referent
+    )
+    return request, placement, provider
 
 
 def test_every_route_has_declared_expectations():
