@@ -79,7 +79,8 @@ def _request_answered(deadline):
 
 
 def _placement_started(placements):
-    return placements.annotate(start=F("starts_on"))
+    """Parent contracts (crèches, childminders): an emergency's home care lasts its days, with no review."""
+    return placements.exclude(request__kind=RequestKind.URGENCE).annotate(start=F("starts_on"))
 
 
 def _placement_reviewed(deadline):

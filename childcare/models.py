@@ -288,7 +288,8 @@ class PlacementQuerySet(models.QuerySet):
         return self.running_between(day, day)
 
     def to_review(self):
-        return self.filter(reviewed_on__isnull=True, ended_on__isnull=True)
+        """Running parent contracts not yet reviewed (an emergency's home care has no review)."""
+        return self.filter(reviewed_on__isnull=True, ended_on__isnull=True).exclude(request__kind=RequestKind.URGENCE)
 
 
 class Placement(AuditedModel):
@@ -348,7 +349,8 @@ class Placement(AuditedModel):
 
     @property
     def awaits_review(self):
-        return self.reviewed_on is None and self.ended_on is None
+        """Reads the request (select or prefetch it): an emergency's home care has no review."""
+        return self.reviewed_on is None and self.ended_on is None and not self.request.is_emergency
 
 
 def default_contract_end(starts_on):

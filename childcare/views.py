@@ -6,7 +6,6 @@ Requests come from `ChildcareRequest.objects.for_user(user)` (404 out of reach);
 coordinators reach requests, never files: their pages show only what is needed to check and to place.
 """
 
-import datetime
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -371,6 +370,5 @@ def file_sections_context(request, beneficiary):
             "file": beneficiary,
             "requests": list(by_request.values()),
             "may_request": permissions.may_request(request.user),
-            "today": datetime.date.today(),
         }
     }

@@ -72,6 +72,7 @@ def test_an_emergency_answered_in_time_meets_its_deadline(emergency, caf_agent, 
     deadline = _deadline("childcare_24h")
     assert deadline.state == DeadlineState.MET and deadline.met_at == FILED_AT + datetime.timedelta(hours=3)
     assert not DeadlineAlert.objects.filter(deadline=deadline, kind=AlertKind.OVERDUE).exists()
+    assert not Deadline.objects.filter(rule_code="avip_review_6m").exists()  # home care for a day: no review
 
 
 def test_a_permanent_request_has_no_24_hour_clock(parent, referent):
