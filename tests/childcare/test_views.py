@@ -169,3 +169,43 @@ def test_the_file_page_runs_the_same_queries_with_one_and_with_five_requests(cli
     for index in range(4):
         services.eligibility_confirm(request=_request(parent, referent, first_name=f"Enfant {index}"), by=caf_agent)
     assert count() == one
+
+
+def test_a_caf_agent_of_other_territories_does_not_reach_the_request(client, parent, referent, aix):
+    from partners.enums import OrganisationType, Role
+    from tests.factories import OrganisationFactory, UserFactory
+
+    other_caf = OrganisationFactory(code="CAF-AIX", type=OrganisationType.CAF, sectors=[aix])
+    outsider = UserFactory(organisation=other_caf, roles=[Role.CAF_AGENT])
+    request = _request(parent, referent)
+    _login(client, outsider)
+    assert client.get(reverse("childcare:request_detail", args=[request.pk])).status_code == 404
+    assert client.post(reverse("childcare:eligibility", args=[request.pk]), {"decision": "eligible"}).status_code == 404
+
+
+def test_the_coordinator_keeps_a_provider_up_to_date_and_bad_places_are_refused_in_french(
+    client, coordinator, creche, referent
+):
+    _login(client, coordinator)
+    assert "Crèche Les Calanquets" in client.get(reverse("childcare:providers")).content.decode()
+    url = reverse("childcare:provider_edit", args=[creche.pk])
+    data = {
+        "name": creche.name,
+        "sectors": [sector.pk for sector in creche.sectors.all()],
+        "min_age_months": 3,
+        "max_age_months": 35,
+        "total_places": 10,
+        "avip_places": 12,
+        "label_starts_on": "01/01/2025",
+        "label_ends_on": "31/12/2027",
+        "active": "on",
+    }
+    response = client.post(url, data)
+    assert "Les places AVIP ne peuvent pas dépasser le nombre de places." in response.content.decode()
+    data["avip_places"] = 4
+    assert client.post(url, data).status_code == 302
+    creche.refresh_from_db()
+    assert creche.avip_places == 4
+    client.logout()
+    _login(client, referent)
+    assert client.get(url).status_code == 403
