@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accompaniment.enums import MemberRole
-from accompaniment.models import Beneficiary, Deadline
+from accompaniment.models import Beneficiary, Deadline, Notification
 from accompaniment.views import file_url, visible_file
 from audit.services import log_list, log_read
 from partners.http import add_service_errors, require
@@ -273,6 +273,47 @@ def review(request, placement_pk):
 
 
 # Worklist -------------------------------------------------------------------------------------------------
+REQUEST_SUBJECT, PLACEMENT_SUBJECT = "childcare.childcarerequest", "childcare.placement"
+
+
+@dataclass
+class AlertRow:
+    notification: Notification
+    request_id: int
+
+
+def coordinator_alerts(user):
+    """The coordinator's unread alerts about requests and placements they see, while their deadline still runs
+    (the alerts page lists alerts of files, which coordinators never see). Two queries."""
+    requests = ChildcareRequest.objects.for_user(user).values("pk")
+    placements = permissions.visible_placements(Placement.objects.all(), user).values("pk")
+    notifications = list(
+        Notification.objects.unread()
+        .filter(recipient=user, alert__deadline__met_at__isnull=True, alert__deadline__cancelled_at__isnull=True)
+        .filter(
+            Q(alert__deadline__subject_type=REQUEST_SUBJECT, alert__deadline__subject_id__in=requests)
+            | Q(alert__deadline__subject_type=PLACEMENT_SUBJECT, alert__deadline__subject_id__in=placements)
+        )
+        .select_related("alert__deadline__rule")
+        .order_by("alert__deadline__due_at", "id")[:WORKLIST_LIMIT]
+    )
+    placement_ids = [
+        n.alert.deadline.subject_id for n in notifications if n.alert.deadline.subject_type == PLACEMENT_SUBJECT
+    ]
+    request_of = (
+        dict(Placement.objects.filter(pk__in=placement_ids).values_list("pk", "request_id")) if placement_ids else {}
+    )
+    return [
+        AlertRow(
+            notification=n,
+            request_id=request_of.get(n.alert.deadline.subject_id)
+            if n.alert.deadline.subject_type == PLACEMENT_SUBJECT
+            else n.alert.deadline.subject_id,
+        )
+        for n in notifications
+    ]
+
+
 @dataclass
 class WorkRow:
     req: ChildcareRequest
@@ -304,6 +345,7 @@ def worklist(request):
             placements.select_related("request__beneficiary", "provider").order_by("starts_on", "id")[:WORKLIST_LIMIT]
         )
         shown += to_place + [placement.request for placement in context["to_review"]]
+        context["alerts"] = coordinator_alerts(user)
     if permissions.checks_eligibility(user):
         to_check = list(
             with_emergency_due(visible.filter(status=RequestStatus.SUBMITTED)).emergencies_first()[:WORKLIST_LIMIT]

@@ -148,3 +148,18 @@ def timezone_date(moment):
 
 def _deadline_of(placement):
     return Deadline.objects.get(rule_code="avip_review_6m", subject_id=placement.pk)
+
+
+def test_the_coordinator_reads_the_overdue_emergency_alert_on_the_worklist(client, emergency, caf_agent, coordinator):
+    from django.urls import reverse
+
+    with freeze_time(FILED_AT + datetime.timedelta(hours=1)):
+        services.eligibility_confirm(request=emergency, by=caf_agent)
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=25))
+    client.force_login(coordinator)
+    with freeze_time(FILED_AT + datetime.timedelta(hours=25)):
+        page = client.get(reverse("childcare:worklist")).content.decode()
+    assert "Alertes d&#x27;échéance" in page or "Alertes d'échéance" in page
+    assert "Réponse à une demande de garde urgente sous 24 heures" in page
+    assert f"voir la demande n° {emergency.pk}" in page
+    assert "En retard de 1 h 00 min" in page
