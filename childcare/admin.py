@@ -14,7 +14,6 @@ class ProviderAdmin(ConfigurationAdmin):
     list_filter = ["kind", "active", "sectors"]
     search_fields = ["name", "city", "organisation__name"]
     filter_horizontal = ["sectors"]
-    autocomplete_fields = []
     fieldsets = [
         (None, {"fields": ["name", "kind", "organisation", "sectors", "active"]}),
         ("Adresse et contact", {"fields": ["address", "postal_code", "city", "contact_name", "phone", "email"]}),
