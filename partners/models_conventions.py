@@ -172,6 +172,11 @@ class Convention(AuditedModel):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("partners:convention_detail", kwargs={"pk": self.pk})
+
     def clean(self):
         errors = {}
         if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
@@ -420,6 +425,11 @@ class CopilMeeting(AuditedModel):
     def __str__(self):
         return f"{self.title} ({self.held_on:%d/%m/%Y})"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("partners:copil_detail", kwargs={"pk": self.pk})
+
     @property
     def perimeter_label(self):
         return self.sector.name if self.sector_id else "Tout le Département"
@@ -508,3 +518,39 @@ class CopilAction(AuditedModel):
         if comment:
             self.comment = comment
         self.save()
+
+
+def convention_renew(*, convention, by):
+    """The next convention, as a draft pre-filled from `convention`: same title, kind, renewal mode,
+    objectives, indicators, parties (with their signatories), owners, committed staff and funding lines; it
+    starts the day after `convention` ends and lasts as long. It meets the renewal deadline once signed."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        values = convention.renewal_prefill()
+        values["renews"] = convention
+        renewal = Convention.objects.create(**values)
+        for party in convention.parties.all():
+            ConventionParty.objects.create(
+                convention=renewal,
+                organisation_id=party.organisation_id,
+                signatory_name=party.signatory_name,
+                signatory_title=party.signatory_title,
+            )
+        for resource in convention.resources.all():
+            ConventionResource.objects.create(
+                convention=renewal, organisation_id=resource.organisation_id, role=resource.role, count=resource.count
+            )
+        for line in convention.funding_lines.all():
+            FundingLine.objects.create(
+                convention=renewal,
+                funder=line.funder,
+                amount=line.amount,
+                esf_cofunded=line.esf_cofunded,
+                label=line.label,
+            )
+        owners = set(convention.owners.values_list("pk", flat=True))
+        if by is not None and not owners:
+            owners = {by.pk}
+        renewal.owners.set(owners)
+    return renewal
