@@ -77,7 +77,7 @@ def convention_list(request):
             "expiring": expiring,
             "may_create": may_create_conventions(request.user),
             "warning_days": CONVENTION_RENEWAL_WARNING_DAYS,
-            "nav_active": "conventions",
+            "nav_active": "partnerships",
         },
     )
 
@@ -139,7 +139,7 @@ def convention_detail(request, pk):
             "history": _history(convention),
             "may_edit": may_edit,
             "document_form": ConventionDocumentForm() if may_edit else None,
-            "nav_active": "conventions",
+            "nav_active": "partnerships",
         },
     )
 
@@ -173,7 +173,7 @@ def convention_create(request):
     return render(
         request,
         "partners/convention_form.html",
-        {"form": form, "formsets": formsets, "convention": None, "nav_active": "conventions"},
+        {"form": form, "formsets": formsets, "convention": None, "nav_active": "partnerships"},
     )
 
 
@@ -197,7 +197,7 @@ def convention_edit(request, pk):
     return render(
         request,
         "partners/convention_form.html",
-        {"form": form, "formsets": formsets, "convention": convention, "nav_active": "conventions"},
+        {"form": form, "formsets": formsets, "convention": convention, "nav_active": "partnerships"},
     )
 
 

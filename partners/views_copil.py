@@ -58,7 +58,7 @@ def meeting_list(request):
             "meetings": meetings,
             "open_actions": open_actions,
             "may_record": may_record_meetings(request.user),
-            "nav_active": "copil",
+            "nav_active": "partnerships",
         },
     )
 
@@ -97,7 +97,7 @@ def meeting_detail(request, pk):
             "organisations": meeting.organisations.all(),
             "conventions": meeting.conventions.for_user(request.user),
             "may_record": may_record_meetings(request.user),
-            "nav_active": "copil",
+            "nav_active": "partnerships",
         },
     )
 
@@ -119,7 +119,7 @@ def _meeting_form(request, meeting, *, creating):
     return render(
         request,
         "partners/copil_form.html",
-        {"form": form, "actions": actions, "meeting": None if creating else meeting, "nav_active": "copil"},
+        {"form": form, "actions": actions, "meeting": None if creating else meeting, "nav_active": "partnerships"},
     )
 
 

@@ -43,7 +43,7 @@ def owner(caf):
 @pytest.fixture
 def convention(caf, france_travail, owner):
     return ConventionFactory(
-        title="Convention CAF – France Travail du Var",
+        title="Convention CAF - France Travail du Var",
         parties=[caf, france_travail],
         owners=[owner],
         valid_to=datetime.date(2027, 1, 31),
@@ -84,7 +84,7 @@ def test_the_staff_of_a_party_and_copil_members_see_the_convention_and_download_
         client_for(client, user)
         page = client.get(reverse("partners:convention_detail", args=[convention.pk]))
         assert page.status_code == 200
-        assert "Convention CAF – France Travail du Var" in page.content.decode()
+        assert "Convention CAF - France Travail du Var" in page.content.decode()
         download = client.get(reverse("partners:convention_document", args=[convention.pk, document.pk]))
         assert download.status_code == 200
         assert b"".join(download.streaming_content) == PDF
@@ -106,7 +106,7 @@ def test_an_owner_edits_the_convention_and_the_history_lists_the_changed_fields(
     assert form.status_code == 200
     parties = list(convention.parties.all())
     data = {
-        "title": "Convention CAF – France Travail du Var (avenant)",
+        "title": "Convention CAF - France Travail du Var (avenant)",
         "kind": "bilateral",
         "signed_on": "15/12/2024",
         "valid_from": "01/01/2025",
@@ -220,7 +220,7 @@ def test_documents_must_be_pdf_files_under_the_size_limit(client, convention, ow
 
 def test_the_list_filters_by_party_status_and_end_within_n_days(client, convention, caf, france_travail):
     other = ConventionFactory(
-        title="Convention CAF – CCAS",
+        title="Convention CAF - CCAS",
         parties=[caf, OrganisationFactory(code="CCAS83")],
         valid_to=datetime.date(2027, 12, 31),
     )
