@@ -29,6 +29,7 @@ class OrganisationType(models.TextChoices):
     INSERTION_OPERATOR = "insertion_operator", "Opérateur d'insertion (SIAE, association)"
     CHILDCARE_PROVIDER = "childcare_provider", "Structure de garde d'enfants"
     EMPLOYER = "employer", "Employeur"
+    REGION = "region", "Région"
 
 
 # The kind of sector an organisation is scoped by.
@@ -72,7 +73,7 @@ class ConventionStatus(models.TextChoices):
 
 class RenewalMode(models.TextChoices):
     TACIT = "tacit", "Tacite reconduction"
-    EXPLICIT = "explicit", "Renouvellement exprès (avenant ou nouvelle convention)"
+    EXPLICIT = "explicit", "Renouvellement exprès"
     NONE = "none", "Sans renouvellement"
 
 

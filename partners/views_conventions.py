@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -58,9 +58,19 @@ def convention_list(request):
             conventions = conventions.with_status(form.cleaned_data["status"], today)
         if form.cleaned_data["expiring_within"]:
             conventions = conventions.expiring_within(form.cleaned_data["expiring_within"], today)
-    conventions = conventions.prefetch_related(
-        Prefetch("parties", queryset=ConventionParty.objects.select_related("organisation"))
-    ).order_by("valid_to", "title", "id")
+    conventions = (
+        conventions.prefetch_related(
+            Prefetch("parties", queryset=ConventionParty.objects.select_related("organisation"))
+        )
+        .annotate(
+            ended=Case(
+                When(Q(valid_to__lt=today) | Q(terminated_on__lte=today), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("ended", F("valid_to").asc(nulls_last=True), "title", "id")
+    )
     page = Paginator(conventions, PAGE_SIZE).get_page(request.GET.get("page"))
     expiring = set(
         Convention.objects.for_user(request.user)
