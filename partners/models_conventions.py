@@ -175,7 +175,7 @@ class Convention(AuditedModel):
     def get_absolute_url(self):
         from django.urls import reverse
 
-        return reverse("partners:convention_detail", kwargs={"pk": self.pk})
+        return reverse("partners:convention_detail", kwargs={"convention_pk": self.pk})
 
     def clean(self):
         errors = {}
@@ -428,7 +428,7 @@ class CopilMeeting(AuditedModel):
     def get_absolute_url(self):
         from django.urls import reverse
 
-        return reverse("partners:copil_detail", kwargs={"pk": self.pk})
+        return reverse("partners:copil_detail", kwargs={"meeting_pk": self.pk})
 
     @property
     def perimeter_label(self):

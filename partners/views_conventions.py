@@ -121,8 +121,8 @@ def _history(convention):
 
 
 @login_required
-def convention_detail(request, pk):
-    convention = visible_convention(request.user, pk)
+def convention_detail(request, convention_pk):
+    convention = visible_convention(request.user, convention_pk)
     today = timezone.localdate()
     may_edit = may_edit_convention(request.user, convention)
     return render(
@@ -179,7 +179,7 @@ def convention_create(request):
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
         convention = _save_convention(request, form, formsets, creating=True)
         messages.success(request, "Convention enregistrée.")
-        return redirect("partners:convention_detail", pk=convention.pk)
+        return redirect("partners:convention_detail", convention_pk=convention.pk)
     return render(
         request,
         "partners/convention_form.html",
@@ -188,8 +188,8 @@ def convention_create(request):
 
 
 @login_required
-def convention_edit(request, pk):
-    convention = visible_convention(request.user, pk)
+def convention_edit(request, convention_pk):
+    convention = visible_convention(request.user, convention_pk)
     require(
         may_edit_convention(request.user, convention), "Seuls ses responsables et les administrateurs la modifient."
     )
@@ -203,7 +203,7 @@ def convention_edit(request, pk):
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
         _save_convention(request, form, formsets, creating=False)
         messages.success(request, "Convention modifiée.")
-        return redirect("partners:convention_detail", pk=convention.pk)
+        return redirect("partners:convention_detail", convention_pk=convention.pk)
     return render(
         request,
         "partners/convention_form.html",
@@ -213,9 +213,9 @@ def convention_edit(request, pk):
 
 @login_required
 @require_POST
-def convention_renewal(request, pk):
+def convention_renewal(request, convention_pk):
     """Creates the next convention, as a draft pre-filled from this one, and opens it for edition."""
-    convention = visible_convention(request.user, pk)
+    convention = visible_convention(request.user, convention_pk)
     require(
         may_edit_convention(request.user, convention), "Seuls ses responsables et les administrateurs la renouvellent."
     )
@@ -225,13 +225,13 @@ def convention_renewal(request, pk):
         "Le renouvellement est créé en projet, prérempli à partir de la convention précédente : vérifiez-le, "
         "puis saisissez sa date de signature.",
     )
-    return redirect("partners:convention_edit", pk=renewal.pk)
+    return redirect("partners:convention_edit", convention_pk=renewal.pk)
 
 
 @login_required
 @require_POST
-def document_upload(request, pk):
-    convention = visible_convention(request.user, pk)
+def document_upload(request, convention_pk):
+    convention = visible_convention(request.user, convention_pk)
     require(
         may_edit_convention(request.user, convention),
         "Seuls ses responsables et les administrateurs ajoutent un document.",
@@ -244,14 +244,14 @@ def document_upload(request, pk):
         document.size = form.cleaned_data["file"].size
         document.save()
         messages.success(request, "Document ajouté.")
-        return redirect("partners:convention_detail", pk=convention.pk)
+        return redirect("partners:convention_detail", convention_pk=convention.pk)
     messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
     return redirect(f"{convention.get_absolute_url()}#documents")
 
 
 @login_required
-def document_download(request, pk, document_pk):
-    convention = visible_convention(request.user, pk)
+def document_download(request, convention_pk, document_pk):
+    convention = visible_convention(request.user, convention_pk)
     document = get_object_or_404(convention.documents.all(), pk=document_pk)
     record(Action.DOWNLOAD, obj=document)
     return FileResponse(

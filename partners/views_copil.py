@@ -86,8 +86,8 @@ def _actions_context(request, meeting):
 
 
 @login_required
-def meeting_detail(request, pk):
-    meeting = visible_meeting(request.user, pk)
+def meeting_detail(request, meeting_pk):
+    meeting = visible_meeting(request.user, meeting_pk)
     return render(
         request,
         "partners/copil_detail.html",
@@ -115,7 +115,7 @@ def _meeting_form(request, meeting, *, creating):
             actions.instance = meeting
             actions.save()
         messages.success(request, "Réunion enregistrée." if creating else "Réunion modifiée.")
-        return redirect("partners:copil_detail", pk=meeting.pk)
+        return redirect("partners:copil_detail", meeting_pk=meeting.pk)
     return render(
         request,
         "partners/copil_form.html",
@@ -130,18 +130,18 @@ def meeting_create(request):
 
 
 @login_required
-def meeting_edit(request, pk):
-    meeting = visible_meeting(request.user, pk)
+def meeting_edit(request, meeting_pk):
+    meeting = visible_meeting(request.user, meeting_pk)
     require(may_record_meetings(request.user), "Seuls les responsables et les membres du COPIL modifient une réunion.")
     return _meeting_form(request, meeting, creating=False)
 
 
 @login_required
 @require_POST
-def action_status(request, pk):
+def action_status(request, action_pk):
     """Changes an action's state, from the page of the meeting where it is followed (`meeting`): its two
     lists are swapped in for htmx, the page is reloaded otherwise."""
-    action = get_object_or_404(visible_actions(request.user), pk=pk)
+    action = get_object_or_404(visible_actions(request.user), pk=action_pk)
     require(may_update_action(request.user, action), "Vous ne pouvez pas modifier cette action.")
     meeting = (
         CopilMeeting.objects.for_user(request.user).filter(pk=request.POST.get("meeting")).first() or action.meeting
@@ -167,7 +167,7 @@ def action_status(request, pk):
         patch_vary_headers(response, ["HX-Request"])
         return response
     messages.success(request, notice)
-    return redirect("partners:copil_detail", pk=meeting.pk)
+    return redirect("partners:copil_detail", meeting_pk=meeting.pk)
 
 
 def copil_home(request):
