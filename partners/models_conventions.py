@@ -116,6 +116,26 @@ def same_term(valid_from, valid_to, start):
     return start + (valid_to - valid_from)
 
 
+def renewal_alerts_of(user):
+    """`user`'s unread renewal alerts, as {convention id: alert kind} (the deadline engine writes them; read
+    through the user's reverse relation, without importing the engine's app)."""
+    rows = (
+        user.notifications.filter(alert__deadline__subject_type="partners.convention", read_at__isnull=True)
+        .order_by("alert__created_at")
+        .values_list("alert__deadline__subject_id", "alert__kind")
+    )
+    return dict(rows)
+
+
+def renewal_alerts_read(user, convention):
+    """Marks `user`'s alerts about `convention` read (they opened its page)."""
+    user.notifications.filter(
+        alert__deadline__subject_type="partners.convention",
+        alert__deadline__subject_id=convention.pk,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now(), read_by=user)
+
+
 class Convention(AuditedModel):
     title = models.CharField("intitulé", max_length=250)
     kind = models.CharField("nature", max_length=20, choices=ConventionKind.choices, default=ConventionKind.BILATERAL)

@@ -29,7 +29,7 @@ from .models import (
     ConventionResource,
     FundingLine,
 )
-from .models_conventions import convention_renew
+from .models_conventions import convention_renew, renewal_alerts_of, renewal_alerts_read
 
 PAGE_SIZE = 50
 
@@ -78,10 +78,14 @@ def convention_list(request):
         .filter(pk__in=[c.pk for c in page])
         .values_list("pk", flat=True)
     )
+    alerted = renewal_alerts_of(request.user)
     return render(
         request,
         "partners/convention_list.html",
         {
+            "alerts": list(
+                Convention.objects.for_user(request.user).filter(pk__in=list(alerted)).order_by("valid_to", "id")
+            ),
             "form": form,
             "page_obj": page,
             "expiring": expiring,
@@ -125,6 +129,7 @@ def convention_detail(request, convention_pk):
     convention = visible_convention(request.user, convention_pk)
     today = timezone.localdate()
     may_edit = may_edit_convention(request.user, convention)
+    renewal_alerts_read(request.user, convention)
     return render(
         request,
         "partners/convention_detail.html",

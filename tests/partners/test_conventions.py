@@ -184,3 +184,17 @@ def test_the_renewal_starts_the_day_after_the_end_and_lasts_as_long():
         "Objectifs",
         "Orientation : 80 %",
     )
+
+
+def test_an_owner_reads_the_renewal_alert_on_the_conventions_page_until_they_open_it(client, owner):
+    from django.urls import reverse
+
+    convention = ConventionFactory(valid_to=day(31, 12), owners=[owner])
+    deadline_engine.run_check(now=at(15, 11))
+    client.force_login(owner)
+    listing = client.get(reverse("partners:convention_list"))
+    assert [c.pk for c in listing.context["alerts"]] == [convention.pk]
+    assert "Alertes de renouvellement" in listing.content.decode()
+    client.get(reverse("partners:convention_detail", args=[convention.pk]))
+    assert Notification.objects.get(recipient=owner).read_at is not None
+    assert client.get(reverse("partners:convention_list")).context["alerts"] == []
