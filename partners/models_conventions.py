@@ -381,12 +381,13 @@ class ConventionDocument(AuditedModel):
 class CopilMeetingQuerySet(models.QuerySet):
     def for_user(self, user):
         """COPIL members and administrators see every meeting; the others the meetings their organisation
-        attended, they attended, or where they own an action."""
+        attended, they attended or recorded, or where they own an action."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if sees_every_partnership(user):
             return self
-        reach = Q(Exists(CopilMeeting.attendees.through.objects.filter(copilmeeting_id=OuterRef("pk"), user=user)))
+        reach = Q(recorded_by=user)
+        reach |= Q(Exists(CopilMeeting.attendees.through.objects.filter(copilmeeting_id=OuterRef("pk"), user=user)))
         reach |= Q(Exists(CopilAction.objects.filter(meeting=OuterRef("pk"), owner=user)))
         if user.organisation_id:
             organisations = CopilMeeting.organisations.through.objects.filter(

@@ -166,7 +166,10 @@ def _save_convention(request, form, formsets, *, creating):
         owners = list(form.cleaned_data["owners"])
         if creating and not owners:
             owners = [request.user]
+        before = set() if creating else set(convention.owners.values_list("pk", flat=True))
         convention.owners.set(owners)
+        if not creating and before != {owner.pk for owner in owners}:
+            record(Action.UPDATE, obj=convention, fields=["owners"])  # the link table is not audited by itself
         for formset in formsets.values():
             formset.instance = convention
             formset.save()

@@ -117,7 +117,7 @@ def test_an_owner_edits_the_convention_and_the_history_lists_the_changed_fields(
         "termination_reason": "",
         "objectives": "Accès aux droits",
         "indicators": "",
-        "owners": [owner.pk],
+        "owners": [owner.pk, UserFactory(organisation=owner.organisation, roles=[Role.MANAGER]).pk],
         "parties-TOTAL_FORMS": "2",
         "parties-INITIAL_FORMS": "2",
         "parties-0-id": parties[0].pk,
@@ -146,6 +146,8 @@ def test_an_owner_edits_the_convention_and_the_history_lists_the_changed_fields(
     assert "9 conseillers France Travail" in page
     assert "Cofinancé FSE+" in page
     assert "objectives, title" in page  # the history names the changed fields, never the values
+    assert ": owners" in page
+    assert convention.owners.count() == 2
     assert "Mme Directrice" in page
 
 

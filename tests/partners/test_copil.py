@@ -154,3 +154,9 @@ def test_the_copil_member_home_lists_meetings_open_actions_and_expiring_conventi
     assert "1 action en retard" in content
     assert "Convention qui finit bientôt" in content
     assert reverse("accompaniment:list") not in content  # no nominative file
+
+
+def test_the_manager_who_recorded_a_meeting_sees_it_even_without_their_organisation(client, manager):
+    meeting = CopilMeetingFactory(recorded_by=manager)
+    client.force_login(manager)
+    assert client.get(reverse("partners:copil_detail", args=[meeting.pk])).status_code == 200
