@@ -261,3 +261,18 @@ def test_the_renewal_action_creates_the_next_convention_pre_filled(client, conve
     assert renewal.funding_lines.get().esf_cofunded
     assert list(renewal.owners.all()) == [owner]
     assert client.get(response.url).status_code == 200
+
+
+def test_the_list_runs_the_same_queries_for_3_and_for_12_conventions(client, caf, france_travail):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client_for(client, UserFactory(organisation=caf, roles=[Role.MANAGER]))
+    counts = []
+    for total in (3, 12):
+        while Convention.objects.count() < total:
+            ConventionFactory(parties=[caf, france_travail])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("partners:convention_list")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
