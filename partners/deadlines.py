@@ -10,6 +10,7 @@ be prepared); a convention that ended before then has none.
 from django.conf import settings
 from django.db.models import DateField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.signals import post_save
 
 from accompaniment import deadline_engine as engine
 from accompaniment.bulk_sql import DayStart
@@ -83,3 +84,13 @@ RULES = (
 )
 
 engine.register(CONVENTION, CONVENTION_IN_FORCE, CONVENTION_RENEWED, *RULES)
+
+
+def _refresh_renewed(sender, instance, raw=False, **kwargs):
+    """A saved renewal (e.g. its signature) meets the clock of the convention it renews at once, not at the
+    next check (`watch` follows one attribute per model: the convention's own id)."""
+    if not raw and instance.renews_id:
+        engine.schedule_refresh(CONVENTION.key, instance.renews_id)
+
+
+post_save.connect(_refresh_renewed, sender=Convention, dispatch_uid="deadline-refresh:partners.convention:renews")

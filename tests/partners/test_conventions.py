@@ -5,6 +5,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from accompaniment import deadline_engine
 from accompaniment.enums import AlertKind, DeadlineState
@@ -198,3 +199,14 @@ def test_an_owner_reads_the_renewal_alert_on_the_conventions_page_until_they_ope
     client.get(reverse("partners:convention_detail", args=[convention.pk]))
     assert Notification.objects.get(recipient=owner).read_at is not None
     assert client.get(reverse("partners:convention_list")).context["alerts"] == []
+
+
+def test_signing_the_renewal_meets_the_deadline_at_once(owner, django_capture_on_commit_callbacks):
+    convention = ConventionFactory(valid_to=day(31, 12), owners=[owner])
+    deadline_engine.run_check(now=at(15, 11))
+    renewal = Convention.objects.create(**{**convention.renewal_prefill(), "renews": convention})
+    deadline_engine._pending_set().clear()  # saves outside the block scheduled refreshes that never ran
+    with django_capture_on_commit_callbacks(execute=True):
+        renewal.signed_on = timezone.localdate()
+        renewal.save()
+    assert renewal_deadline(convention).met_at is not None
