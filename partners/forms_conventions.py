@@ -106,6 +106,18 @@ class ConventionForm(BootstrapModelForm):
         self.fields["signed_on"].help_text = "jj/mm/aaaa — vide tant que la convention est en projet."
         self.fields["valid_to"].help_text = "jj/mm/aaaa — vide pour une durée indéterminée."
 
+    def clean_valid_to(self):
+        """A signed convention's end date is the due date of its renewal clock, fixed when the clock started:
+        it is not moved here. An extension is a renewal (an amendment), an earlier end a termination."""
+        valid_to = self.cleaned_data.get("valid_to")
+        stored = self.instance
+        if stored.pk and stored.signed_on and stored.valid_to and valid_to != stored.valid_to:
+            raise forms.ValidationError(
+                "La date de fin d'une convention signée ne se modifie pas : pour la prolonger, renouvelez-la "
+                "(avenant ou nouvelle convention) ; pour y mettre fin plus tôt, saisissez sa résiliation."
+            )
+        return valid_to
+
     def clean_owners(self):
         owners = self.cleaned_data["owners"]
         if len(owners) > MAX_CONVENTION_OWNERS:

@@ -276,3 +276,22 @@ def test_the_list_runs_the_same_queries_for_3_and_for_12_conventions(client, caf
             assert client.get(reverse("partners:convention_list")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_end_date_of_a_signed_convention_is_not_moved_by_an_edit(convention, owner):
+    from partners.forms_conventions import ConventionForm
+
+    data = {
+        "title": convention.title,
+        "kind": convention.kind,
+        "signed_on": "15/12/2024",
+        "valid_from": "01/01/2025",
+        "valid_to": "31/12/2027",
+        "renewal": convention.renewal,
+        "owners": [owner.pk],
+    }
+    form = ConventionForm(data, instance=convention, user=owner)
+    assert not form.is_valid()
+    assert "renouvelez-la" in form.errors["valid_to"][0]
+    draft = ConventionFactory(signed_on=None)
+    assert ConventionForm({**data, "signed_on": ""}, instance=draft, user=owner).is_valid()
