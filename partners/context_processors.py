@@ -46,5 +46,7 @@ def navigation(request):
             "alerts": user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER),
             "audit": user.has_role(Role.DPO, Role.ADMIN),
             "admin": user.is_staff and user.has_role(Role.ADMIN),
+            # Conventions and COPIL meetings (one item: the two pages link to each other).
+            "partnerships": user.has_role(Role.MANAGER, Role.COPIL, Role.ADMIN),
         }
     }

@@ -25,6 +25,10 @@ def home(request):
         return redirect("audit:log")
     if user.has_role(Role.ADMIN):
         return redirect("admin:index")
+    if user.has_role(Role.COPIL):
+        from .views_copil import copil_home
+
+        return copil_home(request)
     return render(request, "partners/home.html")
 
 

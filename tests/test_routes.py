@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditLog
 from partners.enums import Role
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 ANONYMOUS, REFERENT, OTHER, STRANGER = "anonymous", "referent", "other_organisation_user", "stranger"
 PERSONAS = (ANONYMOUS, REFERENT, OTHER, STRANGER)
@@ -70,6 +70,19 @@ ROUTES = {
     "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "admin:index": {ANONYMOUS: 302, REFERENT: 302, OTHER: 302, STRANGER: 302},
+    # Conventions and COPIL meetings: the referent's organisation is a party / attended; editing is for owners.
+    "partners:convention_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 200},
+    "partners:convention_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "partners:convention_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "partners:convention_edit": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
+    "partners:convention_renewal": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "partners:convention_document_upload": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "partners:convention_document": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "partners:copil_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 200},
+    "partners:copil_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "partners:copil_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "partners:copil_edit": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
+    "partners:copil_action_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
 }
 
 # Routes that never show nominative data (no audit entry expected on a GET).
@@ -87,6 +100,16 @@ NON_NOMINATIVE_ROUTES = {
     "accompaniment:imports",  # files received and their counts, no beneficiary's name
     "audit:log",  # the DPO's journal holds no beneficiary data
     "admin:index",  # configuration only
+    # Partnerships: organisations, their signatories and COPIL meetings, never a beneficiary.
+    "partners:convention_list",
+    "partners:convention_create",
+    "partners:convention_detail",
+    "partners:convention_edit",
+    "partners:convention_document",
+    "partners:copil_list",
+    "partners:copil_create",
+    "partners:copil_detail",
+    "partners:copil_edit",
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
@@ -100,6 +123,9 @@ POST_ONLY_ROUTES = {
     "accompaniment:activity_status",
     "accompaniment:alerts_read_all",
     "accompaniment:alert_read",
+    "partners:convention_renewal",
+    "partners:convention_document_upload",
+    "partners:copil_action_status",
 }
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
@@ -147,6 +173,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["data_import"].pk
         elif key == "notification_pk":
             kwargs[key] = objects["notification"].pk
+        elif key in ("convention_pk", "document_pk", "meeting_pk", "action_pk"):
+            kwargs[key] = objects[key.removesuffix("_pk")].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -229,7 +257,19 @@ def objects(followed_file, referent):
         recipient=referent,
         created_at=timezone.now(),
     )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.partners.factories import ConventionFactory, CopilActionFactory, CopilMeetingFactory
+
+    convention = ConventionFactory(parties=[referent.organisation, OrganisationFactory(code="CAF-ROUTES")])
+    document = convention.documents.create(title="Convention", file=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n"))
+    meeting = CopilMeetingFactory(organisations=[referent.organisation])
+    action = CopilActionFactory(meeting=meeting)
     return {
+        "convention": convention,
+        "document": document,
+        "meeting": meeting,
+        "action": action,
         "file": followed_file,
         "data_import": data_import,
         "share": share,
