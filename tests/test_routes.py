@@ -67,6 +67,21 @@ ROUTES = {
     "orientation:reorient": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:notify": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:letter": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:service_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:service_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:service_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:service_edit": {ANONYMOUS: LOGIN, REFERENT: 404, OTHER: 404, STRANGER: 403},
+    "orientation:action_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:action_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:action_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:action_edit": {ANONYMOUS: LOGIN, REFERENT: 404, OTHER: 404, STRANGER: 403},
+    "orientation:file_actions": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescribe": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescription_list": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:prescription_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescription_accept": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:prescription_refuse": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:prescription_follow_up": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "admin:index": {ANONYMOUS: 302, REFERENT: 302, OTHER: 302, STRANGER: 302},
@@ -87,6 +102,15 @@ NON_NOMINATIVE_ROUTES = {
     "accompaniment:imports",  # files received and their counts, no beneficiary's name
     "audit:log",  # the DPO's journal holds no beneficiary data
     "admin:index",  # configuration only
+    # The directory and the insertion offer: services and actions, no person.
+    "orientation:service_list",
+    "orientation:service_create",
+    "orientation:service_detail",
+    "orientation:service_edit",
+    "orientation:action_list",
+    "orientation:action_create",
+    "orientation:action_detail",
+    "orientation:action_edit",
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
@@ -100,6 +124,9 @@ POST_ONLY_ROUTES = {
     "accompaniment:activity_status",
     "accompaniment:alerts_read_all",
     "accompaniment:alert_read",
+    "orientation:prescription_accept",
+    "orientation:prescription_refuse",
+    "orientation:prescription_follow_up",
 }
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
@@ -147,6 +174,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["data_import"].pk
         elif key == "notification_pk":
             kwargs[key] = objects["notification"].pk
+        elif key in ("service_pk", "action_pk", "prescription_pk"):
+            kwargs[key] = objects[key.removesuffix("_pk")].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -223,6 +252,7 @@ def objects(followed_file, referent):
         element="Identification/DTNAI",
         reason="Foyer CAF 131 n° 0001234 (1er foyer du fichier) : date de naissance invalide.",
     )
+    service, action, prescription = _offer(followed_file, referent)
     deadline_engine.run_check()
     notification = Notification.objects.create(
         alert=DeadlineAlert.objects.filter(deadline__beneficiary=followed_file).first(),
@@ -240,7 +270,35 @@ def objects(followed_file, referent):
         "contract": contract,
         "activity": activity,
         "notification": notification,
+        "service": service,
+        "action": action,
+        "prescription": prescription,
     }
+
+
+def _offer(file, referent):
+    """A service of the directory, an insertion action starting today and the file prescribed to it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from orientation.models import InsertionAction, Service
+    from orientation.services_offer import prescription_prescribe
+    from partners.enums import OrganisationType
+    from tests.factories import OrganisationFactory
+
+    provider = OrganisationFactory(code="ACI-ROUTES", type=OrganisationType.INSERTION_OPERATOR)
+    service = Service.objects.create(provider=provider, name="Accueil logement")
+    today = timezone.localdate()
+    action = InsertionAction.objects.create(
+        operator=provider,
+        title="Atelier logement",
+        axis="lift_barriers",
+        places=3,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=30),
+    )
+    return service, action, prescription_prescribe(beneficiary=file, action=action, by=referent)
 
 
 def test_every_route_has_declared_expectations():
@@ -285,6 +343,10 @@ def _privileged_user_for(name, referent, departement):
         manager = UserFactory(organisation=departement, roles=[Role.MANAGER])
         referent.teams.update(manager=manager)
         return manager
+    if name == "orientation:prescription_list":  # the operator's staff of the prescribed action
+        from orientation.models import InsertionAction
+
+        return UserFactory(organisation=InsertionAction.objects.get().operator, roles=[Role.OPERATOR])
     if name == "accompaniment:late_files":
         return UserFactory(organisation=departement, roles=[Role.MANAGER])
     return referent
