@@ -95,6 +95,13 @@ def orientation_officer(departement):
 
 @pytest.fixture
 def contracted_file(_frozen, followed_file, departement, orientation_officer, referent):
+    return give_contract(followed_file, departement, orientation_officer, referent)
+
+
+def give_contract(file, departement, officer, referent):
+    """Orients the file (social_pro, Département), names the referent and signs a contract in force."""
+    followed_file = file
+    orientation_officer = officer
     orientation_decide(
         beneficiary=followed_file,
         pathway=Pathway.SOCIAL_PRO,
