@@ -83,7 +83,7 @@ def action_list(request):
         "kept": set(InsertionAction.objects.kept_by(user).values_list("pk", flat=True))
         if may_add_actions(user)
         else (),
-        "nav_active": "offer",
+        "nav_active": "directory",
     }
     return render(request, "orientation/action_list.html", context)
 
@@ -94,7 +94,7 @@ def action_detail(request, action_pk):
     require(may_read_directory(user))
     action = get_object_or_404(_actions(), pk=action_pk)
     kept = InsertionAction.objects.kept_by(user).filter(pk=action.pk).exists()
-    context = {"action": action, "may_edit": kept, "nav_active": "offer"}
+    context = {"action": action, "may_edit": kept, "nav_active": "directory"}
     return render(request, "orientation/action_detail.html", context)
 
 
@@ -108,7 +108,7 @@ def _action_form(request, action):
         )
         messages.success(request, f"L'action « {saved.title} » est enregistrée.")
         return redirect(reverse("orientation:action_detail", kwargs={"action_pk": saved.pk}))
-    context = {"form": form, "action": action if action.pk else None, "nav_active": "offer"}
+    context = {"form": form, "action": action if action.pk else None, "nav_active": "directory"}
     return render(request, "orientation/action_form.html", context)
 
 
