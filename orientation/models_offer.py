@@ -332,7 +332,7 @@ class Prescription(AuditedModel):
     )
     activity = models.OneToOneField(
         "accompaniment.Activity",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,  # kept with its activity; both go when the file goes
         related_name="prescription",
         verbose_name="activité du plan d'action",
     )

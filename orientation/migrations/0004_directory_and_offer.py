@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 ('outcome_comment', models.CharField(blank=True, max_length=300, verbose_name="commentaire sur l'issue")),
                 ('followed_up_at', models.DateTimeField(blank=True, null=True, verbose_name='suivi saisi le')),
                 ('action', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prescriptions', to='orientation.insertionaction', verbose_name='action')),
-                ('activity', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='prescription', to='accompaniment.activity', verbose_name="activité du plan d'action")),
+                ('activity', models.OneToOneField(on_delete=django.db.models.deletion.RESTRICT, related_name='prescription', to='accompaniment.activity', verbose_name="activité du plan d'action")),
                 ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='réponse de')),
                 ('beneficiary', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prescriptions', to='accompaniment.beneficiary', verbose_name='dossier')),
                 ('prescribed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='prescrite par')),

@@ -321,3 +321,29 @@ def test_two_concurrent_prescriptions_for_the_last_place_end_with_one_accepted(
     assert isinstance(outcomes["second"], ValidationError)
     assert "est complète" in outcomes["second"].messages[0]
     assert action.prescriptions.count() == 1 and places_left(action) == 0
+
+
+def test_the_file_page_runs_the_same_queries_with_1_and_6_prescriptions(client, contracted_file, referent):
+    from django.db import connection as default_connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("accompaniment:detail", args=[contracted_file.pk])
+    client.force_login(referent)
+    prescribe(contracted_file, ActionFactory(), referent)
+
+    def count():
+        client.get(url)
+        with CaptureQueriesContext(default_connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context.captured_queries)
+
+    one = count()
+    for _ in range(5):
+        prescribe(contracted_file, ActionFactory(), referent)
+    assert count() == one
+
+
+def test_a_prescribed_file_can_be_deleted_with_its_activities_and_prescriptions(contracted_file, referent):
+    prescription = prescribe(contracted_file, ActionFactory(), referent)
+    contracted_file.delete()
+    assert not Prescription.objects.filter(pk=prescription.pk).exists()
