@@ -123,8 +123,8 @@ class ActionFilterForm(BootstrapForm):
             actions = actions.search(data["q"])
         if data["axis"]:
             actions = actions.filter(axis=data["axis"])
-        if data["pathway"] or data["sector"]:
-            actions = actions.eligible_for(pathway=data["pathway"] or None, sector=data["sector"])
+        if data.get("pathway") or data.get("sector"):  # the file's page drops both: the file's own apply
+            actions = actions.eligible_for(pathway=data.get("pathway") or None, sector=data.get("sector"))
         if data["operator"]:
             actions = actions.filter(operator=data["operator"])
         if data["available"]:

@@ -71,6 +71,11 @@ def test_the_referent_prescribes_from_the_file_page(client, contracted_file, ref
     client.force_login(referent)
     listing = client.get(reverse("orientation:file_actions", args=[contracted_file.pk]))
     assert "Atelier mobilité" in listing.content.decode()
+    filtered = client.get(
+        reverse("orientation:file_actions", args=[contracted_file.pk]),
+        {"axis": ActionAxis.LIFT_BARRIERS, "available": "on", "q": "mobilité"},
+    )
+    assert [a.title for a in filtered.context["page_obj"].object_list] == ["Atelier mobilité"]
     url = reverse("orientation:prescribe", args=[contracted_file.pk, action.pk])
     response = client.post(url, {"comment": "Disponible le matin"})
     assert response.status_code == 302
@@ -227,6 +232,15 @@ def test_the_referent_and_another_operator_cannot_answer(client, contracted_file
 
 
 # Catalogue -----------------------------------------------------------------------------------------------
+def test_the_files_actions_are_those_of_its_pathway_and_sector(client, contracted_file, referent, aix):
+    ActionFactory(title="Pour le socio-professionnel", pathways=[Pathway.SOCIAL_PRO])
+    ActionFactory(title="Pour l'emploi", pathways=[Pathway.EMPLOI])
+    ActionFactory(title="À Aix", sectors=[aix])
+    client.force_login(referent)
+    response = client.get(reverse("orientation:file_actions", args=[contracted_file.pk]))
+    assert [a.title for a in response.context["page_obj"].object_list] == ["Pour le socio-professionnel"]
+
+
 def test_the_catalogue_filters_by_axis_and_places_left(client, contracted_file, referent):
     full = ActionFactory(title="Action complète", places=1, axis=ActionAxis.MOBILISE)
     prescribe(contracted_file, full, referent)
