@@ -361,3 +361,15 @@ def test_a_prescribed_file_can_be_deleted_with_its_activities_and_prescriptions(
     prescription = prescribe(contracted_file, ActionFactory(), referent)
     contracted_file.delete()
     assert not Prescription.objects.filter(pk=prescription.pk).exists()
+
+
+def test_the_files_timeline_tells_the_prescription_its_answer_and_follow_up(contracted_file, referent, operator):
+    from accompaniment import timeline
+
+    prescription = prescribe(contracted_file, ActionFactory(operator=operator.organisation, title="Jardin"), referent)
+    services_offer.prescription_accept(prescription=prescription, by=operator)
+    services_offer.prescription_follow_up(prescription=prescription, by=operator, attendance=Attendance.PARTIAL)
+    titles = [event.title for event in timeline.events_for(contracted_file)]
+    assert "Prescription sur « Jardin »" in titles
+    assert "Prescription acceptée : « Jardin »" in titles
+    assert "Suivi de l'action « Jardin »" in titles
