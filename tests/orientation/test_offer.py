@@ -256,6 +256,9 @@ def test_the_catalogue_filters_by_axis_and_places_left(client, contracted_file, 
     assert titles() == {"Action complète", "Action ouverte"}
     assert titles(axis=ActionAxis.PREPARE) == {"Action ouverte"}
     assert titles(available="on") == {"Action ouverte"}
+    ActionFactory(title="Réservée à l'emploi", pathways=[Pathway.EMPLOI])
+    assert "Réservée à l'emploi" not in titles(pathway=Pathway.SOCIAL_PRO)
+    assert "Réservée à l'emploi" in titles(pathway=Pathway.EMPLOI)
     assert "Complète (1 places)" in client.get(reverse("orientation:action_list")).content.decode()
 
 
@@ -373,3 +376,11 @@ def test_the_files_timeline_tells_the_prescription_its_answer_and_follow_up(cont
     assert "Prescription sur « Jardin »" in titles
     assert "Prescription acceptée : « Jardin »" in titles
     assert "Suivi de l'action « Jardin »" in titles
+
+
+def test_an_operator_edits_its_own_actions_only(client, operator):
+    mine = ActionFactory(operator=operator.organisation)
+    theirs = ActionFactory()
+    client.force_login(operator)
+    assert client.get(reverse("orientation:action_edit", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("orientation:action_edit", args=[theirs.pk])).status_code == 404
