@@ -384,3 +384,11 @@ def test_an_operator_edits_its_own_actions_only(client, operator):
     client.force_login(operator)
     assert client.get(reverse("orientation:action_edit", args=[mine.pk])).status_code == 200
     assert client.get(reverse("orientation:action_edit", args=[theirs.pk])).status_code == 404
+
+
+def test_the_beat_runs_the_expiry_of_unanswered_prescriptions_every_hour(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["expire-prescriptions"]
+    assert entry["task"] == "orientation.expire_prescriptions"
+    assert entry["task"] in app.tasks
