@@ -18,7 +18,8 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from accompaniment.enums import ActivityStatus
 from accompaniment.models import Activity, Contract, ReferentAssignment
@@ -39,6 +40,7 @@ from .models_offer import ACTIVITY_KIND_OF_AXIS, ActionPathway, InsertionAction,
 
 OPERATOR = "ACI-JARDINS-NORD"  # the organisation of the operateur@ account
 CONTRACT_SAMPLE = 3_000  # contracts in force read to draw the prescribed persons
+PLAN_MAX_ACTIVITIES = 4  # an action plan holds 1 to 4 activities, prescribed ones included
 MODELS = (  # dependants first
     Prescription,
     ActionPathway,
@@ -324,15 +326,34 @@ def _contracts_in_force(today):
     """A sample of contracts in force today, with the file's sector, pathway and current referent."""
     current = Orientation.objects.filter(beneficiary=OuterRef("beneficiary_id"), ended_on__isnull=True)
     referent = ReferentAssignment.objects.filter(beneficiary=OuterRef("beneficiary_id"), ended_on__isnull=True)
+    # Correlated subqueries (not a join and GROUP BY): the database stops once it has the sample.
+    activities = (
+        Activity.objects.filter(contract=OuterRef("pk"))
+        .order_by()
+        .values("contract")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return list(
         Contract.objects.filter(starts_on__lte=today, ends_on__gt=today)
         .annotate(
             pathway=Subquery(current.values("pathway")[:1]),
             referent_id=Subquery(referent.values("agent_id")[:1]),
+            activity_count=Coalesce(Subquery(activities), 0),
         )
         .exclude(pathway=None)
         .exclude(referent_id=None)
-        .values("pk", "beneficiary_id", "beneficiary__sector_id", "starts_on", "ends_on", "pathway", "referent_id")
+        .filter(activity_count__lt=PLAN_MAX_ACTIVITIES)
+        .values(
+            "pk",
+            "beneficiary_id",
+            "beneficiary__sector_id",
+            "starts_on",
+            "ends_on",
+            "pathway",
+            "referent_id",
+            "activity_count",
+        )
         .order_by("pk")[:CONTRACT_SAMPLE]
     )
 
@@ -355,7 +376,7 @@ def _seed_prescriptions(context, actions):
         count = min(len(eligible), rng.randint(action.places // 2, action.places + 3))
         held, seen = 0, set()
         for contract in rng.sample(eligible, count):
-            if contract["beneficiary_id"] in seen:
+            if contract["beneficiary_id"] in seen or contract["activity_count"] >= PLAN_MAX_ACTIVITIES:
                 continue
             seen.add(contract["beneficiary_id"])
             status = rng.choice(statuses)
@@ -368,6 +389,7 @@ def _seed_prescriptions(context, actions):
             if ends_on < starts_on:
                 continue
             held += status in ("accepted", "pending")
+            contract["activity_count"] += 1
             at = datetime.datetime.combine(prescribed_on, datetime.time(10, rng.randint(0, 59)), tzinfo=datetime.UTC)
             answered_at = at + datetime.timedelta(days=rng.randint(1, 6)) if status in ("accepted", "refused") else None
             attendance, outcome = rng.choice(FOLLOW_UPS) if status == "accepted" else ("", "")

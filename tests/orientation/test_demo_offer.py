@@ -49,3 +49,11 @@ def test_the_operator_account_has_prescriptions_to_answer(seeded):
 def test_reset_removes_the_offer_before_the_journeys(seeded):
     call_command("seed_demo", beneficiaries=60, reset=True, stdout=StringIO())
     assert Service.objects.exists() and InsertionAction.objects.exists()
+
+
+def test_prescriptions_keep_action_plans_within_four_activities(seeded):
+    from django.db.models import Count
+
+    from accompaniment.models import Contract
+
+    assert not Contract.objects.annotate(n=Count("activities")).filter(n__gt=4).exists()
