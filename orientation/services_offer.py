@@ -58,7 +58,7 @@ def action_save(*, action, pathways, sectors):
 
 
 # Prescription -----------------------------------------------------------------------------------------------
-def _plan_contract(beneficiary):
+def plan_contract(beneficiary):
     """The contract whose action plan receives the prescription: the one in force, else the coming one."""
     contract = beneficiary.contracts.current_first().first()
     if contract is None or contract.period == ContractPeriod.ENDED:
@@ -109,7 +109,7 @@ def prescription_prescribe(*, beneficiary, action, by, comment="", now=None):
             f"L'action « {action.title} » est complète : plus aucune place disponible. "
             "Choisissez une autre action ou attendez qu'une place se libère."
         )
-    contract = _plan_contract(beneficiary)
+    contract = plan_contract(beneficiary)
     if contract is None:
         raise ValidationError(
             "Aucun contrat d'engagement en cours : signez-le d'abord, la prescription devient une activité "

@@ -142,6 +142,7 @@ def file_actions(request, pk):
     context = {
         "file": file,
         "orientation": orientation,
+        "contract": services_offer.plan_contract(file),
         "page_obj": page,
         "filter_form": filter_form,
         "filtered": filter_form.is_bound,

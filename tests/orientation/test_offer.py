@@ -86,7 +86,7 @@ def test_the_referent_prescribes_from_the_file_page(client, contracted_file, ref
 
 
 def test_a_prescription_needs_a_contract_and_the_actions_pathway_and_sector(
-    followed_file, referent, departement, orientation_officer, aix
+    client, followed_file, referent, departement, orientation_officer, aix
 ):
     from orientation.services import orientation_decide
 
@@ -102,6 +102,9 @@ def test_a_prescription_needs_a_contract_and_the_actions_pathway_and_sector(
     )
     with pytest.raises(ValidationError, match="Aucun contrat d'engagement en cours"):
         prescribe(followed_file, action, referent)
+    client.force_login(referent)
+    page = client.get(reverse("orientation:file_actions", args=[followed_file.pk])).content.decode()
+    assert "signez-le d'abord" in page
     with pytest.raises(ValidationError, match="réservée aux parcours emploi"):
         prescribe(followed_file, ActionFactory(pathways=[Pathway.EMPLOI]), referent)
     with pytest.raises(ValidationError, match="pas ouverte aux personnes du secteur"):
