@@ -289,6 +289,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accompaniment.refresh_statuses",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Insertion offer: prescriptions left 7 days without answer are marked expired (SPEC §4).
+    "expire-prescriptions": {"task": "orientation.expire_prescriptions", "schedule": crontab(minute=45)},
     "purge-expired-exports": {
         "task": "accompaniment.purge_expired_exports",
         "schedule": crontab(minute=15),

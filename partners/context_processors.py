@@ -45,6 +45,8 @@ def navigation(request):
             "late_files": user.has_role(Role.MANAGER),
             "alerts": user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER),
             "audit": user.has_role(Role.DPO, Role.ADMIN),
+            "directory": bool(user.role_codes),
+            "prescriptions": user.has_role(Role.OPERATOR),
             "admin": user.is_staff and user.has_role(Role.ADMIN),
             # Conventions and COPIL meetings (one item: the two pages link to each other).
             "partnerships": user.has_role(Role.MANAGER, Role.COPIL, Role.ADMIN),

@@ -298,7 +298,10 @@ ACCOUNTS = (
         "Giraud",
         "ACI-JARDINS-NORD",
         (Role.OPERATOR,),
-        "Aucun dossier à ce stade : seulement, plus tard, les personnes prescrites sur ses actions.",
+        "Arrive sur les prescriptions faites sur les actions de sa structure : il les accepte ou les refuse avec "
+        "un motif, saisit l'assiduité et l'issue ; ne voit des personnes que ce qu'il faut pour les accueillir "
+        "(jamais le dossier). Tient à jour les services et les actions de sa structure dans l'annuaire et "
+        "l'offre d'insertion.",
     ),
     AccountSpec(
         "copil",

@@ -26,5 +26,5 @@ urlpatterns = [
     path("copil/nouvelle-reunion/", views_copil.meeting_create, name="copil_create"),
     path("copil/<int:meeting_pk>/", views_copil.meeting_detail, name="copil_detail"),
     path("copil/<int:meeting_pk>/modifier/", views_copil.meeting_edit, name="copil_edit"),
-    path("copil/actions/<int:action_pk>/etat/", views_copil.action_status, name="copil_action_status"),
+    path("copil/actions/<int:copil_action_pk>/etat/", views_copil.action_status, name="copil_action_status"),
 ]

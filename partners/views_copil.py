@@ -138,10 +138,10 @@ def meeting_edit(request, meeting_pk):
 
 @login_required
 @require_POST
-def action_status(request, action_pk):
+def action_status(request, copil_action_pk):
     """Changes an action's state, from the page of the meeting where it is followed (`meeting`): its two
     lists are swapped in for htmx, the page is reloaded otherwise."""
-    action = get_object_or_404(visible_actions(request.user), pk=action_pk)
+    action = get_object_or_404(visible_actions(request.user), pk=copil_action_pk)
     require(may_update_action(request.user, action), "Vous ne pouvez pas modifier cette action.")
     meeting = (
         CopilMeeting.objects.for_user(request.user).filter(pk=request.POST.get("meeting")).first() or action.meeting

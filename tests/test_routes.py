@@ -67,6 +67,21 @@ ROUTES = {
     "orientation:reorient": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:notify": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:letter": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:service_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:service_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:service_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:service_edit": {ANONYMOUS: LOGIN, REFERENT: 404, OTHER: 404, STRANGER: 403},
+    "orientation:action_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:action_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:action_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:action_edit": {ANONYMOUS: LOGIN, REFERENT: 404, OTHER: 404, STRANGER: 403},
+    "orientation:file_actions": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescribe": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescription_list": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:prescription_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescription_accept": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:prescription_refuse": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:prescription_follow_up": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "admin:index": {ANONYMOUS: 302, REFERENT: 302, OTHER: 302, STRANGER: 302},
@@ -110,6 +125,15 @@ NON_NOMINATIVE_ROUTES = {
     "partners:copil_create",
     "partners:copil_detail",
     "partners:copil_edit",
+    # The directory and the insertion offer: services and actions, no person.
+    "orientation:service_list",
+    "orientation:service_create",
+    "orientation:service_detail",
+    "orientation:service_edit",
+    "orientation:action_list",
+    "orientation:action_create",
+    "orientation:action_detail",
+    "orientation:action_edit",
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
@@ -126,6 +150,9 @@ POST_ONLY_ROUTES = {
     "partners:convention_renewal",
     "partners:convention_document_upload",
     "partners:copil_action_status",
+    "orientation:prescription_accept",
+    "orientation:prescription_refuse",
+    "orientation:prescription_follow_up",
 }
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
@@ -173,7 +200,9 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["data_import"].pk
         elif key == "notification_pk":
             kwargs[key] = objects["notification"].pk
-        elif key in ("convention_pk", "document_pk", "meeting_pk", "action_pk"):
+        elif key in ("convention_pk", "document_pk", "meeting_pk", "copil_action_pk"):
+            kwargs[key] = objects[key.removesuffix("_pk")].pk
+        elif key in ("service_pk", "action_pk", "prescription_pk"):
             kwargs[key] = objects[key.removesuffix("_pk")].pk
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
@@ -251,6 +280,7 @@ def objects(followed_file, referent):
         element="Identification/DTNAI",
         reason="Foyer CAF 131 n° 0001234 (1er foyer du fichier) : date de naissance invalide.",
     )
+    service, action, prescription = _offer(followed_file, referent)
     deadline_engine.run_check()
     notification = Notification.objects.create(
         alert=DeadlineAlert.objects.filter(deadline__beneficiary=followed_file).first(),
@@ -264,12 +294,12 @@ def objects(followed_file, referent):
     convention = ConventionFactory(parties=[referent.organisation, OrganisationFactory(code="CAF-ROUTES")])
     document = convention.documents.create(title="Convention", file=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n"))
     meeting = CopilMeetingFactory(organisations=[referent.organisation])
-    action = CopilActionFactory(meeting=meeting)
+    copil_action = CopilActionFactory(meeting=meeting)
     return {
         "convention": convention,
         "document": document,
         "meeting": meeting,
-        "action": action,
+        "copil_action": copil_action,
         "file": followed_file,
         "data_import": data_import,
         "share": share,
@@ -280,7 +310,35 @@ def objects(followed_file, referent):
         "contract": contract,
         "activity": activity,
         "notification": notification,
+        "service": service,
+        "action": action,
+        "prescription": prescription,
     }
+
+
+def _offer(file, referent):
+    """A service of the directory, an insertion action starting today and the file prescribed to it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from orientation.models import InsertionAction, Service
+    from orientation.services_offer import prescription_prescribe
+    from partners.enums import OrganisationType
+    from tests.factories import OrganisationFactory
+
+    provider = OrganisationFactory(code="ACI-ROUTES", type=OrganisationType.INSERTION_OPERATOR)
+    service = Service.objects.create(provider=provider, name="Accueil logement")
+    today = timezone.localdate()
+    action = InsertionAction.objects.create(
+        operator=provider,
+        title="Atelier logement",
+        axis="lift_barriers",
+        places=3,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=30),
+    )
+    return service, action, prescription_prescribe(beneficiary=file, action=action, by=referent)
 
 
 def test_every_route_has_declared_expectations():
@@ -325,6 +383,10 @@ def _privileged_user_for(name, referent, departement):
         manager = UserFactory(organisation=departement, roles=[Role.MANAGER])
         referent.teams.update(manager=manager)
         return manager
+    if name == "orientation:prescription_list":  # the operator's staff of the prescribed action
+        from orientation.models import InsertionAction
+
+        return UserFactory(organisation=InsertionAction.objects.get().operator, roles=[Role.OPERATOR])
     if name == "accompaniment:late_files":
         return UserFactory(organisation=departement, roles=[Role.MANAGER])
     return referent
