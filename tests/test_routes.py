@@ -70,6 +70,12 @@ ROUTES = {
     "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "admin:index": {ANONYMOUS: 302, REFERENT: 302, OTHER: 302, STRANGER: 302},
+    # Aggregates only, for managers and COPIL members (tests/reporting/test_views.py reads them as those).
+    "reporting:dashboard": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_download": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_list": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_freeze": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:frozen_download": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
 }
 
 # Routes that never show nominative data (no audit entry expected on a GET).
@@ -87,6 +93,11 @@ NON_NOMINATIVE_ROUTES = {
     "accompaniment:imports",  # files received and their counts, no beneficiary's name
     "audit:log",  # the DPO's journal holds no beneficiary data
     "admin:index",  # configuration only
+    "reporting:dashboard",  # aggregates (and, for a manager, the names of their teams' agents)
+    "reporting:report_download",  # aggregates only
+    "reporting:report_list",
+    "reporting:report_freeze",
+    "reporting:frozen_download",
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
@@ -147,6 +158,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["data_import"].pk
         elif key == "notification_pk":
             kwargs[key] = objects["notification"].pk
+        elif key == "report_pk":  # refused by role before any lookup
+            kwargs[key] = 1
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
