@@ -141,9 +141,7 @@ def test_a_frozen_report_never_changes(client, copil, exits):
     frozen = StoredReport.objects.get(kind=ReportKind.FROZEN)
     assert frozen.pdf and frozen.data["exits"] == 60
     Cohort().exits(Cohort().files(10), reason=ExitReason.ABANDON, exited_on=datetime.date(2026, 8, 21))
-    data = json.loads(
-        client.get(reverse("reporting:frozen_download", args=[frozen.pk]), {"format": "json"}).content
-    )
+    data = json.loads(client.get(reverse("reporting:frozen_download", args=[frozen.pk]), {"format": "json"}).content)
     assert data["exits"] == 60
     assert client.get(reverse("reporting:frozen_download", args=[frozen.pk])).status_code == 200
     fresh = client.get(reverse("reporting:report_download"), {**QUERY, "format": "json"}).json()
