@@ -11,5 +11,6 @@ urlpatterns = [
     path("dossiers/", include("accompaniment.urls")),
     path("orientation/", include("orientation.urls")),
     path("journal/", include("audit.urls")),
+    path("pilotage/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -44,6 +44,7 @@ def navigation(request):
             "my_deadlines": user.has_role(Role.REFERENT),
             "late_files": user.has_role(Role.MANAGER),
             "alerts": user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER),
+            "dashboard": user.has_role(Role.MANAGER, Role.COPIL),
             "audit": user.has_role(Role.DPO, Role.ADMIN),
             "directory": bool(user.role_codes),
             "prescriptions": user.has_role(Role.OPERATOR),

@@ -98,6 +98,12 @@ ROUTES = {
     "partners:copil_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
     "partners:copil_edit": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "partners:copil_action_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    # Aggregates only, for managers and COPIL members (tests/reporting/test_views.py reads them as those).
+    "reporting:dashboard": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_download": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_list": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_freeze": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:frozen_download": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
 }
 
 # Routes that never show nominative data (no audit entry expected on a GET).
@@ -134,6 +140,11 @@ NON_NOMINATIVE_ROUTES = {
     "orientation:action_create",
     "orientation:action_detail",
     "orientation:action_edit",
+    "reporting:dashboard",  # aggregates (and, for a manager, the names of their teams' agents)
+    "reporting:report_download",  # aggregates only
+    "reporting:report_list",
+    "reporting:report_freeze",
+    "reporting:frozen_download",
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
@@ -204,6 +215,8 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects[key.removesuffix("_pk")].pk
         elif key in ("service_pk", "action_pk", "prescription_pk"):
             kwargs[key] = objects[key.removesuffix("_pk")].pk
+        elif key == "report_pk":  # refused by role before any lookup
+            kwargs[key] = 1
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
