@@ -49,6 +49,14 @@ class StoredReport(models.Model):
         verbose_name="produit par",
     )
     duration_ms = models.PositiveIntegerField("durée du calcul (ms)", default=0)
+    meeting = models.ForeignKey(
+        "partners.CopilMeeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name="réunion du COPIL",
+    )
 
     class Meta:
         verbose_name = "rapport"
@@ -57,6 +65,12 @@ class StoredReport(models.Model):
             models.Index(
                 fields=["kind", "period_start", "period_end", "as_of", "sector", "organisation", "pathway"],
                 name="report_lookup_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(meeting__isnull=True) | models.Q(kind="frozen"),
+                name="report_attached_to_a_meeting_is_frozen",
             )
         ]
 

@@ -26,7 +26,11 @@ CHILDCARE_LABELS = {
     "families_into_employment": "Familles sorties vers l'emploi",
     "families_into_training": "Familles sorties vers la formation",
 }
-CONVENTION_LABELS = {"active": "Conventions en vigueur", "expiring_within_90_days": "Arrivant à échéance sous 90 jours"}
+CONVENTION_LABELS = {
+    "active": "Conventions en vigueur",
+    "expiring_within_90_days": "Arrivant à échéance sous 90 jours",
+    "committed_staff": "Professionnels engagés par les conventions en vigueur",
+}
 ACTION_LABELS = {"open": "Actions ouvertes", "late": "Actions en retard"}
 
 

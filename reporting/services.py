@@ -29,7 +29,7 @@ def _key(period, perimeter, as_of):
     }
 
 
-def compute_and_store(period, perimeter, as_of, *, kind=ReportKind.SNAPSHOT, user=None):
+def compute_and_store(period, perimeter, as_of, *, kind=ReportKind.SNAPSHOT, user=None, meeting=None):
     started = time.monotonic()
     data = report.build(period, perimeter, as_of)
     stored = StoredReport(
@@ -37,6 +37,7 @@ def compute_and_store(period, perimeter, as_of, *, kind=ReportKind.SNAPSHOT, use
         quarter=period.code,
         data=data,
         generated_by=user,
+        meeting=meeting,
         duration_ms=int((time.monotonic() - started) * 1000),
         **_key(period, perimeter, as_of),
     )
@@ -64,9 +65,10 @@ def figures(period, perimeter, as_of, *, max_age_minutes=None):
     return compute_and_store(period, perimeter, as_of)
 
 
-def freeze(period, perimeter, as_of, *, user):
-    """A report computed now and stored with its PDF: it never changes afterwards."""
-    stored = compute_and_store(period, perimeter, as_of, kind=ReportKind.FROZEN, user=user)
+def freeze(period, perimeter, as_of, *, user, meeting=None):
+    """A report computed now and stored with its PDF (attached to a COPIL meeting if given): it never changes
+    afterwards."""
+    stored = compute_and_store(period, perimeter, as_of, kind=ReportKind.FROZEN, user=user, meeting=meeting)
     content = pdf.report_pdf(stored.data)
     name = f"rapport-copil-{period.code or period.start.isoformat()}-{stored.pk}.pdf"
     stored.pdf.save(name, ContentFile(content), save=True)

@@ -13,7 +13,7 @@ from audit.models import Action
 from audit.services import record
 from partners.decorators import role_required
 from partners.enums import Role
-from partners.models import User
+from partners.models import CopilMeeting, User
 
 from . import charts, pdf, presentation, services
 from .forms import DashboardFilterForm
@@ -102,8 +102,15 @@ def report_freeze(request):
     form = DashboardFilterForm(request.POST)
     if not form.is_valid():
         return render(request, "reporting/dashboard.html", {"form": form, "nav_active": "dashboard"}, status=400)
-    stored = services.freeze(form.period(), form.perimeter(), form.as_of(), user=request.user)
-    messages.success(request, f"Rapport figé : {stored.data['period']['label']}, {stored.data['perimeter']['label']}.")
+    meeting = None
+    if request.POST.get("reunion"):
+        meeting = get_object_or_404(CopilMeeting.objects.for_user(request.user), pk=request.POST["reunion"])
+    stored = services.freeze(form.period(), form.perimeter(), form.as_of(), user=request.user, meeting=meeting)
+    label = f"{stored.data['period']['label']}, {stored.data['perimeter']['label']}"
+    if meeting is not None:
+        messages.success(request, f"Rapport COPIL joint à la réunion et figé : {label}.")
+        return redirect("partners:copil_detail", meeting_pk=meeting.pk)
+    messages.success(request, f"Rapport figé : {label}.")
     return redirect("reporting:report_list")
 
 
@@ -116,6 +123,8 @@ def report_list(request):
 @role_required(*READERS)
 def frozen_download(request, report_pk):
     stored = get_object_or_404(StoredReport, pk=report_pk, kind=ReportKind.FROZEN)
+    if stored.meeting_id and not CopilMeeting.objects.for_user(request.user).filter(pk=stored.meeting_id).exists():
+        raise Http404("Rapport introuvable.")
     if request.GET.get("format") == "json":
         response = HttpResponse(
             json.dumps(stored.data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
