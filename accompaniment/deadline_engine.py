@@ -67,6 +67,7 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     Exists,
     F,
@@ -163,16 +164,19 @@ class ClockTimes:
         return DeadlineState.PENDING
 
 
-def clock_times(start, *, delay, unit, warning, warning_unit):
+def clock_times(start, *, delay, unit, warning, warning_unit, due_on=None):
     """Start, warning and due times of a clock starting at `start` (a date, or an aware datetime for
     facts recorded to the minute). Day and month delays count calendar days from the start's local date and
-    end at the end of the due day; hour delays count elapsed hours from the start's instant."""
+    end at the end of the due day; hour delays count elapsed hours from the start's instant. `due_on` (a
+    date set by the subject) replaces the delay: due at the end of that day."""
     if isinstance(start, datetime.datetime):
         starts_at = timezone.localtime(start, local_zone())
         start_day = starts_at.date()
     else:
         starts_at, start_day = day_start(start), start
-    if unit == DelayUnit.HOURS:
+    if due_on is not None:
+        due_at = day_end(max(due_on, start_day))
+    elif unit == DelayUnit.HOURS:
         due_at = _plus_hours(starts_at, delay)
     elif unit == DelayUnit.MONTHS:
         due_at = day_end(add_months(start_day, delay))
@@ -230,7 +234,9 @@ class Subject:
 class Start:
     """A clock's start. `facts(subjects)` receives the subject model's queryset and returns those whose
     clock runs now, annotated with `start` (a DateField or an aware DateTimeField), and optionally `source`
-    (the id of the record that started it) and `extended` (a boolean: the rule's extended delay applies)."""
+    (the id of the record that started it), `extended` (a boolean: the rule's extended delay applies) and
+    `due` (a date the subject itself sets, e.g. a convention's end date: the clock is then due at the end of
+    that day, and the rule's delay applies only where `due` is null)."""
 
     code: str
     label: str
@@ -524,15 +530,16 @@ class Run:
                 F(subject.beneficiary) if subject.beneficiary else no_id(),
                 F("source") if "source" in annotations else no_id(),
                 F("extended") if "extended" in annotations else Value(False, BooleanField()),
+                F("due") if "due" in annotations else Value(None, DateField()),
             )
         )
         new_rows = []
-        for subject_id, start_value, sector_id, file_id, source_id, extended in rows:
+        for subject_id, start_value, sector_id, file_id, source_id, extended, due_on in rows:
             start_day = start_value.date() if isinstance(start_value, datetime.datetime) else start_value
             version = self.versions.in_force(code, sector_id=sector_id, on=start_day)
             if version is None or not version.enabled or version.start_event != start.code:
                 continue
-            times = self._times(version, start_value, bool(extended))
+            times = self._times(version, start_value, bool(extended), due_on)
             new_rows.append(
                 (
                     version.pk,
@@ -553,9 +560,9 @@ class Run:
         self.report.created[code] += len(new_rows)
         return len(new_rows)
 
-    def _times(self, version, start_value, extended):
+    def _times(self, version, start_value, extended, due_on=None):
         """The clock's times: computed once per rule version and start (many files share a start day)."""
-        key = (version.pk, start_value, extended)
+        key = (version.pk, start_value, extended, due_on)
         if key not in self._times_cache:
             delay = version.extended_delay if extended and version.extended_delay else version.delay
             self._times_cache[key] = clock_times(
@@ -564,6 +571,7 @@ class Run:
                 unit=version.delay_unit,
                 warning=version.warning,
                 warning_unit=version.warning_unit,
+                due_on=due_on,
             )
         return self._times_cache[key]
 

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    "accompaniment.middleware.AggregatesOnlyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -289,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accompaniment.refresh_statuses",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Insertion offer: prescriptions left 7 days without answer are marked expired (SPEC §4).
+    "expire-prescriptions": {"task": "orientation.expire_prescriptions", "schedule": crontab(minute=45)},
     "purge-expired-exports": {
         "task": "accompaniment.purge_expired_exports",
         "schedule": crontab(minute=15),
@@ -307,6 +310,8 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"hourly": True},
     },
     "send-deadline-digests": {"task": "accompaniment.send_deadline_digests", "schedule": crontab(hour=7, minute=0)},
+    # The dashboards' stored figures of the current and previous quarters, per sector, kept fresh.
+    "refresh-report-snapshots": {"task": "reporting.refresh_snapshots", "schedule": crontab(minute=40)},
 }
 # The heartbeat is stale (and /healthz answers 503) after this many seconds without a beat.
 HEARTBEAT_STALE_AFTER = int(env("HEARTBEAT_STALE_AFTER", "300"))
@@ -334,6 +339,10 @@ PARCOURS_ADMINISTRATIVE_COURT = env("PARCOURS_ADMINISTRATIVE_COURT", "tribunal a
 # Deadlines whose clock started before this date are not created (no backlog of breaches at switch-on).
 PARCOURS_GO_LIVE_DATE = date.fromisoformat(env("PARCOURS_GO_LIVE_DATE", "2025-01-01"))
 PARCOURS_PAGE_SIZE = int(env("PARCOURS_PAGE_SIZE", "50"))
+# Statistical secrecy of the COPIL report and dashboards: a count under this threshold is masked (0 disables it).
+PARCOURS_REPORT_MASK_THRESHOLD = int(env("PARCOURS_REPORT_MASK_THRESHOLD", "5"))
+# Dashboards read stored figures younger than this (materialised aggregates: a computation takes seconds).
+PARCOURS_REPORT_SNAPSHOT_MINUTES = int(env("PARCOURS_REPORT_SNAPSHOT_MINUTES", "60"))
 # The address of the application in the links of e-mails (the daily digest of deadline alerts).
 PARCOURS_BASE_URL = env("PARCOURS_BASE_URL", "http://127.0.0.1:8000")
 # A deadline check that finds another one running (or a locked SQLite database) retries after this delay.

@@ -12,5 +12,6 @@ urlpatterns = [
     path("orientation/", include("orientation.urls")),
     path("garde/", include("childcare.urls")),
     path("journal/", include("audit.urls")),
+    path("pilotage/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

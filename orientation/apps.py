@@ -10,6 +10,7 @@ class OrientationConfig(AppConfig):
 
         from .timeline import register_providers
         from .views import file_sections_context
+        from .views_offer import file_offer_context
 
         register_providers()
         sections.register(
@@ -18,3 +19,4 @@ class OrientationConfig(AppConfig):
             side=["orientation/_file_orientation.html"],
             order=10,
         )
+        sections.register(file_offer_context, main=["orientation/_file_offer.html"], order=45)

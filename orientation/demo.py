@@ -72,6 +72,7 @@ from accompaniment.models import (
 from partners.enums import OrganisationType, Role, SectorKind
 from partners.models import MARSEILLE_INSEE_CODE, SectorCommune
 
+from . import demo_offer
 from .enums import (
     BarrierCategoryCode,
     BarrierLevel,
@@ -1037,7 +1038,8 @@ JOURNEY_MODELS = (  # dependants first
 
 
 def exists():
-    return any(model.objects.exists() for model in (Interview, Diagnostic, Orientation, ReferentAssignment, Exit))
+    models = (Interview, Diagnostic, Orientation, ReferentAssignment, Exit)
+    return any(model.objects.exists() for model in models) or demo_offer.exists()
 
 
 def reset(context):
@@ -1045,6 +1047,7 @@ def reset(context):
     accompaniment step. On PostgreSQL one TRUNCATE (with whatever later apps hang on these rows): deleting
     millions of rows one by one would check each against every key that points at it. Elsewhere, one
     DELETE per table, dependants first."""
+    demo_offer.reset(context)  # prescriptions point at the journey's activities
     quote = connection.ops.quote_name
     tables = [quote(model._meta.db_table) for model in JOURNEY_MODELS]
     with connection.cursor() as cursor:
@@ -1481,5 +1484,6 @@ def seed(context):
     counts = JourneyStep(context).run()
     context.summary.update({label: counts[model] for model, label in SUMMARY_LABELS})
     Beneficiary.objects.refresh_status()  # the journey was written in bulk, past the signals
+    demo_offer.seed(context)  # the directory and the insertion offer, with prescriptions on contracts in force
     statuses = dict(Beneficiary.objects.order_by().values_list("status_code").annotate(count=Count("pk")))
     context.summary.update({f"« {status.label} »": statuses.get(status, 0) for status in Status})

@@ -1,3 +1,5 @@
+import datetime
+
 from django.db import models
 
 
@@ -63,3 +65,50 @@ class OrientationEndReason(models.TextChoices):
     EXIT = "exit", "Sortie du dispositif"
     RIGHTS_CLOSED = "rights_closed", "Fin de droits"
     ERROR = "error", "Décision saisie par erreur"
+
+
+# The directory of social resources and the insertion offer (SPEC §4) ---------------------------------------
+class ActionAxis(models.TextChoices):
+    """The six axes of the Département's call for projects (Nord)."""
+
+    STRAIGHT_TO_WORK = "straight_to_work", "Aller directement vers l'emploi"
+    PREPARE = "prepare", "Se préparer à l'emploi"
+    MOBILISE = "mobilise", "Se mobiliser"
+    PROJECT = "project", "Définir et réaliser son projet"
+    LIFT_BARRIERS = "lift_barriers", "Lever les freins"
+    SOCIAL_INCLUSION = "social_inclusion", "Inclusion sociale"
+
+
+class PrescriptionStatus(models.TextChoices):
+    PENDING = "pending", "En attente de réponse"
+    ACCEPTED = "accepted", "Acceptée"
+    REFUSED = "refused", "Refusée"
+    EXPIRED = "expired", "Expirée sans réponse"
+
+
+class RefusalReason(models.TextChoices):
+    FULL = "full", "Plus de place sur la session"
+    NOT_ELIGIBLE = "not_eligible", "Ne remplit pas les conditions d'accès"
+    UNREACHABLE = "unreachable", "Personne injoignable"
+    DECLINED = "declined", "La personne ne souhaite pas suivre l'action"
+    OTHER = "other", "Autre motif"
+
+
+class Attendance(models.TextChoices):
+    ATTENDED = "attended", "Présente à l'action"
+    PARTIAL = "partial", "Assiduité partielle"
+    ABSENT = "absent", "Absente, ne s'est pas présentée"
+
+
+class PrescriptionOutcome(models.TextChoices):
+    COMPLETED = "completed", "Action menée à son terme"
+    EMPLOYMENT = "employment", "Accès à l'emploi"
+    TRAINING = "training", "Entrée en formation"
+    DROPPED = "dropped", "Abandon en cours d'action"
+    OTHER = "other", "Autre issue"
+
+
+# A prescription waiting for an answer holds its place this long, then expires.
+PRESCRIPTION_ANSWER_DELAY = datetime.timedelta(days=7)
+# Barrier levels the file proposes services for.
+PROPOSED_LEVELS = (BarrierLevel.STRONG, BarrierLevel.MEDIUM)

@@ -252,3 +252,13 @@ class Orientation(AuditedModel):
         self.end_reason = reason
         self.end_comment = comment
         self.save(update_fields=["ended_on", "end_reason", "end_comment"])
+
+
+# What answers the barriers: the directory of social resources and the insertion offer (models_offer.py).
+from .models_offer import (  # noqa: E402, F401
+    ActionPathway,
+    InsertionAction,
+    Prescription,
+    Service,
+    ServiceCategory,
+)

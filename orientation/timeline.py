@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 
 from accompaniment.timeline import Event, on_day, person, register
 
-from .enums import BarrierLevel
+from .enums import BarrierLevel, PrescriptionStatus
 from .models import Diagnostic, Orientation
 
 
@@ -90,6 +90,71 @@ def diagnostic_events(beneficiary):
     return events
 
 
+def prescription_events(beneficiary):
+    """Prescribed, answered (accepted or refused with its reason) and followed up; expired ones say so."""
+    from .models_offer import Prescription
+
+    prescriptions = Prescription.objects.filter(beneficiary=beneficiary).select_related(
+        "action__operator", "prescribed_by__organisation", "answered_by__organisation"
+    )
+    events = []
+    for prescription in prescriptions:
+        action = prescription.action
+        by = prescription.prescribed_by
+        events.append(
+            Event(
+                at=prescription.prescribed_at,
+                title=f"Prescription sur « {action.title} »",
+                actor=person(by, by.organisation),
+                details=(f"Opérateur : {action.operator}", f"Axe : {action.get_axis_display()}"),
+                kind="prescription",
+            )
+        )
+        answered_by = prescription.answered_by
+        if prescription.status == PrescriptionStatus.ACCEPTED and prescription.answered_at:
+            events.append(
+                Event(
+                    at=prescription.answered_at,
+                    title=f"Prescription acceptée : « {action.title} »",
+                    actor=person(answered_by, answered_by.organisation) if answered_by else "",
+                    kind="prescription",
+                )
+            )
+        elif prescription.status == PrescriptionStatus.REFUSED and prescription.answered_at:
+            events.append(
+                Event(
+                    at=prescription.answered_at,
+                    title=f"Prescription refusée : « {action.title} »",
+                    actor=person(answered_by, answered_by.organisation) if answered_by else "",
+                    details=(f"Motif : {prescription.get_refusal_reason_display()}",),
+                    kind="prescription",
+                )
+            )
+        elif prescription.display_status == PrescriptionStatus.EXPIRED:
+            events.append(
+                Event(
+                    at=prescription.expires_at,
+                    title=f"Prescription expirée sans réponse : « {action.title} »",
+                    kind="prescription",
+                )
+            )
+        if prescription.followed_up_at:
+            details = [f"Assiduité : {prescription.get_attendance_display()}"]
+            if prescription.outcome:
+                details.append(f"Issue : {prescription.get_outcome_display()}")
+            events.append(
+                Event(
+                    at=prescription.followed_up_at,
+                    title=f"Suivi de l'action « {action.title} »",
+                    actor=person(answered_by, answered_by.organisation) if answered_by else "",
+                    details=tuple(details),
+                    kind="prescription",
+                )
+            )
+    return events
+
+
 def register_providers():
     register(orientation_events)
     register(diagnostic_events)
+    register(prescription_events)

@@ -5,7 +5,23 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from .enums import Role
-from .models import Commune, Organisation, Sector, SectorCommune, Team, User, UserRole
+from .models import (
+    Commune,
+    Convention,
+    ConventionDocument,
+    ConventionOwner,
+    ConventionParty,
+    ConventionResource,
+    CopilAction,
+    CopilMeeting,
+    FundingLine,
+    Organisation,
+    Sector,
+    SectorCommune,
+    Team,
+    User,
+    UserRole,
+)
 
 admin.site.site_header = "Parcours — administration"
 admin.site.site_title = "Parcours"
@@ -134,3 +150,68 @@ class UserAdmin(ConfigurationAdmin, BaseUserAdmin):
         ),
     )
     readonly_fields = ["last_login", "date_joined"]
+
+
+# Conventions and COPIL meetings (also kept in the application's own pages, by their owners) ---------------
+class ConventionPartyInline(ConfigurationInline):
+    model = ConventionParty
+    autocomplete_fields = ["organisation"]
+
+
+class ConventionOwnerInline(ConfigurationInline):
+    model = ConventionOwner
+    autocomplete_fields = ["user"]
+    verbose_name_plural = "responsables du suivi"
+
+
+class ConventionResourceInline(ConfigurationInline):
+    model = ConventionResource
+
+
+class FundingLineInline(ConfigurationInline):
+    model = FundingLine
+
+
+class ConventionDocumentInline(ConfigurationInline):
+    model = ConventionDocument
+    fields = ["title", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["title", "size", "uploaded_by", "uploaded_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # uploads go through the convention page, which checks the file
+
+
+@admin.register(Convention)
+class ConventionAdmin(ConfigurationAdmin):
+    list_display = ["title", "kind", "signed_on", "valid_from", "valid_to", "renewal", "status_label"]
+    list_filter = ["kind", "renewal"]
+    search_fields = ["title"]
+    autocomplete_fields = ["renews"]
+    inlines = [
+        ConventionPartyInline,
+        ConventionOwnerInline,
+        ConventionResourceInline,
+        FundingLineInline,
+        ConventionDocumentInline,
+    ]
+
+    @admin.display(description="statut")
+    def status_label(self, obj):
+        return obj.get_status_display()
+
+
+class CopilActionInline(ConfigurationInline):
+    model = CopilAction
+    fk_name = "meeting"
+    autocomplete_fields = ["owner", "owner_organisation"]
+    exclude = ["closed_at_meeting"]
+
+
+@admin.register(CopilMeeting)
+class CopilMeetingAdmin(ConfigurationAdmin):
+    list_display = ["held_on", "title", "sector"]
+    search_fields = ["title"]
+    filter_horizontal = ["organisations", "conventions"]
+    autocomplete_fields = ["attendees"]
+    exclude = ["recorded_by"]
+    inlines = [CopilActionInline]

@@ -46,7 +46,12 @@ def navigation(request):
             "alerts": user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER),
             "childcare": user.has_role(Role.CAF_AGENT, Role.CHILDCARE_COORDINATOR),
             "childcare_providers": user.has_role(Role.CHILDCARE_COORDINATOR),
+            "dashboard": user.has_role(Role.MANAGER, Role.COPIL),
             "audit": user.has_role(Role.DPO, Role.ADMIN),
+            "directory": bool(user.role_codes),
+            "prescriptions": user.has_role(Role.OPERATOR),
             "admin": user.is_staff and user.has_role(Role.ADMIN),
+            # Conventions and COPIL meetings (one item: the two pages link to each other).
+            "partnerships": user.has_role(Role.MANAGER, Role.COPIL, Role.ADMIN),
         }
     }

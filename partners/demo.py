@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 
 from .communes import DATA_FILE
+from .demo_partnerships import reset_partnerships, seed_partnerships
 from .enums import OrganisationType, Role, SectorKind
 from .models import MARSEILLE_INSEE_CODE, Organisation, Sector, SectorCommune, Team, User
 
@@ -302,7 +303,10 @@ ACCOUNTS = (
         "Giraud",
         "ACI-JARDINS-NORD",
         (Role.OPERATOR,),
-        "Aucun dossier à ce stade : seulement, plus tard, les personnes prescrites sur ses actions.",
+        "Arrive sur les prescriptions faites sur les actions de sa structure : il les accepte ou les refuse avec "
+        "un motif, saisit l'assiduité et l'issue ; ne voit des personnes que ce qu'il faut pour les accueillir "
+        "(jamais le dossier). Tient à jour les services et les actions de sa structure dans l'annuaire et "
+        "l'offre d'insertion.",
     ),
     AccountSpec(
         "copil",
@@ -310,7 +314,8 @@ ACCOUNTS = (
         "Arnaud",
         DEPARTEMENT_CODE,
         (Role.COPIL,),
-        "Aucun dossier nominatif : seulement des agrégats (tableaux de bord et rapport COPIL à venir).",
+        "Aucun dossier nominatif : arrive sur l'accueil du COPIL (réunions, actions ouvertes dont deux en retard, "
+        "conventions à renouveler) ; voit toutes les conventions et saisit les réunions.",
     ),
     AccountSpec(
         "dpo",
@@ -401,6 +406,7 @@ def reset(context):
     """Removes the demo teams and the demo users. A user that something still protects (the audit log,
     which is append-only, names users by id) is kept, deactivated, and re-used by `seed()`; organisations
     and sectors are upserted by code, so they stay."""
+    reset_partnerships()
     users = demo_users()
     Team.objects.filter(Q(organisation__code__in=[spec.code for spec in ORGANISATIONS]) | Q(manager__in=users)).delete()
     for user in users:
@@ -473,6 +479,7 @@ def seed(context):
     _seed_organisations(context)
     _seed_users(context, accounts)
     _seed_teams(context, accounts)
+    seed_partnerships(context)
     context.extra["team_sector"] = {spec.key: spec.sector for spec in TEAMS}
     context.extra["named_accounts"] = [spec.key for spec in ACCOUNTS]
 

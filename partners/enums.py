@@ -29,6 +29,7 @@ class OrganisationType(models.TextChoices):
     INSERTION_OPERATOR = "insertion_operator", "Opérateur d'insertion (SIAE, association)"
     CHILDCARE_PROVIDER = "childcare_provider", "Structure de garde d'enfants"
     EMPLOYER = "employer", "Employeur"
+    REGION = "region", "Région"
 
 
 # The kind of sector an organisation is scoped by.
@@ -51,3 +52,43 @@ class Role(models.TextChoices):
     COPIL = "copil", "Membre du COPIL"
     DPO = "dpo", "Délégué à la protection des données"
     ADMIN = "admin", "Administrateur fonctionnel"
+
+
+# Conventions and COPIL meetings (SPEC §4) ----------------------------------------------------------------
+class ConventionKind(models.TextChoices):
+    BILATERAL = "bilateral", "Bilatérale"
+    MULTI_PARTY = "multi_party", "Multipartite"
+    TERRITORIAL = "territorial", "Territoriale"
+
+
+class ConventionStatus(models.TextChoices):
+    """Derived from the dates, never typed (`Convention.status_on`)."""
+
+    DRAFT = "draft", "En projet"
+    SIGNED = "signed", "Signée, pas encore en vigueur"
+    ACTIVE = "active", "En vigueur"
+    EXPIRED = "expired", "Échue"
+    TERMINATED = "terminated", "Résiliée"
+
+
+class RenewalMode(models.TextChoices):
+    TACIT = "tacit", "Tacite reconduction"
+    EXPLICIT = "explicit", "Renouvellement exprès"
+    NONE = "none", "Sans renouvellement"
+
+
+class CopilActionStatus(models.TextChoices):
+    OPEN = "open", "À faire"
+    IN_PROGRESS = "in_progress", "En cours"
+    DONE = "done", "Réalisée"
+    DROPPED = "dropped", "Abandonnée"
+
+
+OPEN_COPIL_ACTION_STATUSES = (CopilActionStatus.OPEN, CopilActionStatus.IN_PROGRESS)
+
+# The renewal alert comes this long before a convention's end date (SPEC §5, rule `convention_renewal`).
+CONVENTION_RENEWAL_WARNING_DAYS = 90
+# The renewal alert goes to a convention's owners: at most this many follow one convention.
+MAX_CONVENTION_OWNERS = 5
+# Documents attached to a convention: PDF only, at most this size.
+CONVENTION_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024

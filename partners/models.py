@@ -327,3 +327,16 @@ class Heartbeat(models.Model):
     @classmethod
     def last(cls, name="beat"):
         return cls.objects.filter(name=name).values_list("last_run_at", flat=True).first()
+
+
+# Conventions and COPIL meetings live in their own module (SPEC §4); they are models of this app.
+from .models_conventions import (  # noqa: E402, F401
+    Convention,
+    ConventionDocument,
+    ConventionOwner,
+    ConventionParty,
+    ConventionResource,
+    CopilAction,
+    CopilMeeting,
+    FundingLine,
+)

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .forms import LoginForm
@@ -14,4 +14,5 @@ urlpatterns = [
     path("accessibilite/", views.legal_page("pages/accessibilite.html"), name="accessibility"),
     path("donnees-personnelles/", views.legal_page("pages/donnees_personnelles.html"), name="privacy"),
     path("mentions-legales/", views.legal_page("pages/mentions_legales.html"), name="legal_notice"),
+    path("", include("partners.urls_partnerships")),
 ]

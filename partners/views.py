@@ -23,10 +23,16 @@ def home(request):
         return redirect("accompaniment:list")
     if user.has_role(Role.CHILDCARE_COORDINATOR):
         return redirect("childcare:worklist")
+    if user.has_role(Role.OPERATOR):
+        return redirect("orientation:prescription_list")
     if user.has_role(Role.DPO):
         return redirect("audit:log")
     if user.has_role(Role.ADMIN):
         return redirect("admin:index")
+    if user.has_role(Role.COPIL):
+        from .views_copil import copil_home
+
+        return copil_home(request)
     return render(request, "partners/home.html")
 
 

@@ -48,12 +48,16 @@ def test_each_demo_account_logs_in_and_lands_where_its_role_allows(client, seede
         assert list_status == 403
     elif "copil" in roles:
         assert landing.status_code == 200
-        assert list_status == 403
+        assert list_status == 404  # aggregates only: nominative pages do not exist for the COPIL
+    elif "operator" in roles:  # the prescriptions to their actions; never a file
+        assert landing.url == reverse("orientation:prescription_list")
+        assert client.get(landing.url).status_code == 200
+        assert not Beneficiary.objects.for_user(User.objects.get(email=email)).exists()
     elif "childcare_coordinator" in roles:  # the childcare worklist, never a file
         assert landing.url == reverse("childcare:worklist")
         assert client.get(landing.url).status_code == 200
         assert not Beneficiary.objects.for_user(User.objects.get(email=email)).exists()
-    else:  # operators: their files come with their module, none yet
+    else:
         assert landing.status_code == 200
         user = User.objects.get(email=email)
         assert not Beneficiary.objects.for_user(user).exists()

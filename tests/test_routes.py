@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditLog
 from partners.enums import Role
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 ANONYMOUS, REFERENT, OTHER, STRANGER = "anonymous", "referent", "other_organisation_user", "stranger"
 PERSONAS = (ANONYMOUS, REFERENT, OTHER, STRANGER)
@@ -76,9 +76,43 @@ ROUTES = {
     "childcare:review": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "childcare:providers": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "childcare:provider_edit": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:service_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:service_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:service_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:service_edit": {ANONYMOUS: LOGIN, REFERENT: 404, OTHER: 404, STRANGER: 403},
+    "orientation:action_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:action_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:action_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "orientation:action_edit": {ANONYMOUS: LOGIN, REFERENT: 404, OTHER: 404, STRANGER: 403},
+    "orientation:file_actions": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescribe": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescription_list": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "orientation:prescription_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "orientation:prescription_accept": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:prescription_refuse": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "orientation:prescription_follow_up": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
     "audit:log": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "audit:export": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "admin:index": {ANONYMOUS: 302, REFERENT: 302, OTHER: 302, STRANGER: 302},
+    # Conventions and COPIL meetings: the referent's organisation is a party / attended; editing is for owners.
+    "partners:convention_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 200},
+    "partners:convention_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "partners:convention_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "partners:convention_edit": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
+    "partners:convention_renewal": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "partners:convention_document_upload": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "partners:convention_document": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "partners:copil_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 200},
+    "partners:copil_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "partners:copil_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "partners:copil_edit": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
+    "partners:copil_action_status": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    # Aggregates only, for managers and COPIL members (tests/reporting/test_views.py reads them as those).
+    "reporting:dashboard": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_download": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_list": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:report_freeze": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "reporting:frozen_download": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
 }
 
 # Routes that never show nominative data (no audit entry expected on a GET).
@@ -98,6 +132,30 @@ NON_NOMINATIVE_ROUTES = {
     "admin:index",  # configuration only
     "childcare:providers",  # childcare providers: configuration, no beneficiary's name
     "childcare:provider_edit",
+    # Partnerships: organisations, their signatories and COPIL meetings, never a beneficiary.
+    "partners:convention_list",
+    "partners:convention_create",
+    "partners:convention_detail",
+    "partners:convention_edit",
+    "partners:convention_document",
+    "partners:copil_list",
+    "partners:copil_create",
+    "partners:copil_detail",
+    "partners:copil_edit",
+    # The directory and the insertion offer: services and actions, no person.
+    "orientation:service_list",
+    "orientation:service_create",
+    "orientation:service_detail",
+    "orientation:service_edit",
+    "orientation:action_list",
+    "orientation:action_create",
+    "orientation:action_detail",
+    "orientation:action_edit",
+    "reporting:dashboard",  # aggregates (and, for a manager, the names of their teams' agents)
+    "reporting:report_download",  # aggregates only
+    "reporting:report_list",
+    "reporting:report_freeze",
+    "reporting:frozen_download",
 }
 
 # Routes that only accept POST: their audit coverage is tested with their own view tests.
@@ -115,6 +173,12 @@ POST_ONLY_ROUTES = {
     "childcare:place",
     "childcare:decline",
     "childcare:review",
+    "partners:convention_renewal",
+    "partners:convention_document_upload",
+    "partners:copil_action_status",
+    "orientation:prescription_accept",
+    "orientation:prescription_refuse",
+    "orientation:prescription_follow_up",
 }
 
 # Admin routes are reached only by functional administrators and hold configuration data: tested apart.
@@ -168,6 +232,12 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["placement"].pk
         elif key == "provider_pk":
             kwargs[key] = objects["provider"].pk
+        elif key in ("convention_pk", "document_pk", "meeting_pk", "copil_action_pk"):
+            kwargs[key] = objects[key.removesuffix("_pk")].pk
+        elif key in ("service_pk", "action_pk", "prescription_pk"):
+            kwargs[key] = objects[key.removesuffix("_pk")].pk
+        elif key == "report_pk":  # refused by role before any lookup
+            kwargs[key] = 1
         else:
             raise AssertionError(f"Déclarez une valeur d'exemple pour le paramètre {key!r} dans tests/test_routes.py")
     return kwargs
@@ -244,17 +314,30 @@ def objects(followed_file, referent):
         element="Identification/DTNAI",
         reason="Foyer CAF 131 n° 0001234 (1er foyer du fichier) : date de naissance invalide.",
     )
+    service, action, prescription = _offer(followed_file, referent)
     deadline_engine.run_check()
     notification = Notification.objects.create(
         alert=DeadlineAlert.objects.filter(deadline__beneficiary=followed_file).first(),
         recipient=referent,
         created_at=timezone.now(),
     )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.partners.factories import ConventionFactory, CopilActionFactory, CopilMeetingFactory
+
+    convention = ConventionFactory(parties=[referent.organisation, OrganisationFactory(code="CAF-ROUTES")])
+    document = convention.documents.create(title="Convention", file=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n"))
+    meeting = CopilMeetingFactory(organisations=[referent.organisation])
+    copil_action = CopilActionFactory(meeting=meeting)
     childcare_request, placement, provider = _childcare_objects(followed_file, referent)
     return {
         "childcare_request": childcare_request,
         "placement": placement,
         "provider": provider,
+        "convention": convention,
+        "document": document,
+        "meeting": meeting,
+        "copil_action": copil_action,
         "file": followed_file,
         "data_import": data_import,
         "share": share,
@@ -265,6 +348,9 @@ def objects(followed_file, referent):
         "contract": contract,
         "activity": activity,
         "notification": notification,
+        "service": service,
+        "action": action,
+        "prescription": prescription,
     }
 
 
@@ -301,6 +387,31 @@ def _childcare_objects(file, referent):
         request=request, provider=provider, starts_on=today, ends_on=request.ends_on, created_by=referent
     )
     return request, placement, provider
+
+
+def _offer(file, referent):
+    """A service of the directory, an insertion action starting today and the file prescribed to it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from orientation.models import InsertionAction, Service
+    from orientation.services_offer import prescription_prescribe
+    from partners.enums import OrganisationType
+    from tests.factories import OrganisationFactory
+
+    provider = OrganisationFactory(code="ACI-ROUTES", type=OrganisationType.INSERTION_OPERATOR)
+    service = Service.objects.create(provider=provider, name="Accueil logement")
+    today = timezone.localdate()
+    action = InsertionAction.objects.create(
+        operator=provider,
+        title="Atelier logement",
+        axis="lift_barriers",
+        places=3,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=30),
+    )
+    return service, action, prescription_prescribe(beneficiary=file, action=action, by=referent)
 
 
 def test_every_route_has_declared_expectations():
@@ -345,6 +456,10 @@ def _privileged_user_for(name, referent, departement):
         manager = UserFactory(organisation=departement, roles=[Role.MANAGER])
         referent.teams.update(manager=manager)
         return manager
+    if name == "orientation:prescription_list":  # the operator's staff of the prescribed action
+        from orientation.models import InsertionAction
+
+        return UserFactory(organisation=InsertionAction.objects.get().operator, roles=[Role.OPERATOR])
     if name == "accompaniment:late_files":
         return UserFactory(organisation=departement, roles=[Role.MANAGER])
     return referent

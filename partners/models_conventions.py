@@ -1,0 +1,577 @@
+"""Conventions between partner organisations and the COPIL meetings that steer them (SPEC §4).
+
+A convention's status is derived from its dates, never typed (`Convention.status_on`, and the same rule as
+QuerySet filters: `Convention.objects.with_status(...)`). Who may see a convention or a meeting is decided by
+`for_user()` only: the staff of its parties (or of the organisations at the meeting), its owners, COPIL
+members and functional administrators; anyone else gets a 404.
+
+Imported by partners/models.py (the models belong to the `partners` app).
+"""
+
+import calendar
+import datetime
+import os
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from audit.services import AuditedModel
+
+from .enums import (
+    OPEN_COPIL_ACTION_STATUSES,
+    PRIMARY_SECTOR_KIND,
+    ConventionKind,
+    ConventionStatus,
+    CopilActionStatus,
+    RenewalMode,
+    Role,
+)
+
+
+def private_storage():
+    """Convention documents are not public: they live in the private storage, downloaded through a
+    permission-checked view only."""
+    return storages["private"]
+
+
+def sees_every_partnership(user):
+    """COPIL members and functional administrators see every convention and every meeting."""
+    return user.has_role(Role.COPIL, Role.ADMIN)
+
+
+# Conventions -----------------------------------------------------------------------------------------------
+class ConventionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The conventions `user` may see: those of which their organisation is a party, those they follow,
+        and all of them for COPIL members and administrators."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if sees_every_partnership(user):
+            return self
+        reach = Q(Exists(ConventionOwner.objects.filter(convention=OuterRef("pk"), user=user)))
+        if user.organisation_id:
+            parties = ConventionParty.objects.filter(convention=OuterRef("pk"), organisation_id=user.organisation_id)
+            reach |= Q(Exists(parties))
+        return self.filter(reach)
+
+    # The status rule (the same as `Convention.status_on`, as filters) --------------------------------------
+    def terminated(self, on):
+        return self.filter(terminated_on__isnull=False, terminated_on__lte=on)
+
+    def _not_terminated(self, on):
+        return self.filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=on))
+
+    def draft(self, on):
+        return self._not_terminated(on).filter(signed_on__isnull=True)
+
+    def signed_not_started(self, on):
+        return self._not_terminated(on).filter(signed_on__isnull=False, valid_from__gt=on)
+
+    def active(self, on):
+        return (
+            self._not_terminated(on)
+            .filter(signed_on__isnull=False, valid_from__lte=on)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        )
+
+    def expired(self, on):
+        return self._not_terminated(on).filter(signed_on__isnull=False, valid_to__lt=on)
+
+    def with_status(self, status, on):
+        return {
+            ConventionStatus.DRAFT: self.draft,
+            ConventionStatus.SIGNED: self.signed_not_started,
+            ConventionStatus.ACTIVE: self.active,
+            ConventionStatus.EXPIRED: self.expired,
+            ConventionStatus.TERMINATED: self.terminated,
+        }[status](on)
+
+    def expiring_within(self, days, on):
+        """In force on `on` and ending within `days` days, not yet renewed by a signed convention."""
+        renewed = Convention.objects.filter(renews=OuterRef("pk"), signed_on__isnull=False)
+        return (
+            self.active(on)
+            .filter(valid_to__isnull=False, valid_to__lte=on + datetime.timedelta(days=days))
+            .filter(~Exists(renewed))
+        )
+
+
+def _add_months(day, months):
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def same_term(valid_from, valid_to, start):
+    """The end of a term beginning on `start` as long as [valid_from, valid_to]: in calendar months when the
+    term is whole months (two years stay two years across a 29 February), else in days."""
+    after = valid_to + datetime.timedelta(days=1)
+    months = (after.year - valid_from.year) * 12 + after.month - valid_from.month
+    if months > 0 and _add_months(valid_from, months) == after:
+        return _add_months(start, months) - datetime.timedelta(days=1)
+    return start + (valid_to - valid_from)
+
+
+def renewal_alerts_of(user):
+    """`user`'s unread renewal alerts, as {convention id: alert kind} (the deadline engine writes them; read
+    through the user's reverse relation, without importing the engine's app)."""
+    rows = (
+        user.notifications.filter(alert__deadline__subject_type="partners.convention", read_at__isnull=True)
+        .order_by("alert__created_at")
+        .values_list("alert__deadline__subject_id", "alert__kind")
+    )
+    return dict(rows)
+
+
+def renewal_alerts_read(user, convention):
+    """Marks `user`'s alerts about `convention` read (they opened its page)."""
+    user.notifications.filter(
+        alert__deadline__subject_type="partners.convention",
+        alert__deadline__subject_id=convention.pk,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now(), read_by=user)
+
+
+class Convention(AuditedModel):
+    title = models.CharField("intitulé", max_length=250)
+    kind = models.CharField("nature", max_length=20, choices=ConventionKind.choices, default=ConventionKind.BILATERAL)
+    signed_on = models.DateField(
+        "signée le", null=True, blank=True, help_text="Vide tant que la convention est en projet."
+    )
+    valid_from = models.DateField("en vigueur du")
+    valid_to = models.DateField("au", null=True, blank=True, help_text="Vide pour une durée indéterminée.")
+    renewal = models.CharField(
+        "renouvellement", max_length=10, choices=RenewalMode.choices, default=RenewalMode.EXPLICIT
+    )
+    renews = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name="renouvelle la convention",
+    )
+    terminated_on = models.DateField("résiliée le", null=True, blank=True)
+    termination_reason = models.CharField("motif de la résiliation", max_length=250, blank=True)
+    objectives = models.TextField("objectifs", blank=True)
+    indicators = models.TextField(
+        "indicateurs promis",
+        blank=True,
+        help_text="Un indicateur par ligne, avec sa cible (par exemple « Orientation sous 6 semaines : 80 % »).",
+    )
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="ConventionOwner",
+        related_name="followed_conventions",
+        verbose_name="responsables du suivi",
+        blank=True,
+    )
+    organisations = models.ManyToManyField(
+        "partners.Organisation", through="ConventionParty", related_name="conventions", verbose_name="parties"
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = ConventionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "convention"
+        ordering = ["-valid_from", "title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="convention_ends_after_it_starts",
+                violation_error_message="La fin de validité ne peut pas précéder son début.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("partners:convention_detail", kwargs={"convention_pk": self.pk})
+
+    def clean(self):
+        errors = {}
+        if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
+            errors["valid_to"] = "La fin de validité ne peut pas précéder son début."
+        if self.terminated_on and not self.signed_on:
+            errors["terminated_on"] = "Seule une convention signée peut être résiliée."
+        if self.renews_id and self.pk and self.renews_id == self.pk:
+            errors["renews"] = "Une convention ne peut pas se renouveler elle-même."
+        if errors:
+            raise ValidationError(errors)
+
+    def status_on(self, day):
+        """Draft until signed; then signed (not yet in force), active, expired; terminated once its
+        termination date has come."""
+        if self.terminated_on and self.terminated_on <= day:
+            return ConventionStatus.TERMINATED
+        if not self.signed_on:
+            return ConventionStatus.DRAFT
+        if day < self.valid_from:
+            return ConventionStatus.SIGNED
+        if self.valid_to and day > self.valid_to:
+            return ConventionStatus.EXPIRED
+        return ConventionStatus.ACTIVE
+
+    @property
+    def status(self):
+        return self.status_on(timezone.localdate())
+
+    def get_status_display(self):
+        return ConventionStatus(self.status).label
+
+    @property
+    def days_left(self):
+        if not self.valid_to:
+            return None
+        return (self.valid_to - timezone.localdate()).days
+
+    def renewal_prefill(self):
+        """What the next convention starts from: the same parties, owners, objectives, committed staff,
+        funding lines and indicators; it starts the day after this one ends and lasts as long."""
+        start = (self.valid_to or timezone.localdate()) + datetime.timedelta(days=1)
+        end = None
+        if self.valid_to:
+            end = same_term(self.valid_from, self.valid_to, start)
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            "valid_from": start,
+            "valid_to": end,
+            "renewal": self.renewal,
+            "renews": self.pk,
+            "objectives": self.objectives,
+            "indicators": self.indicators,
+        }
+
+
+class ConventionOwner(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="owner_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "responsable du suivi"
+        constraints = [models.UniqueConstraint(fields=["convention", "user"], name="one_owner_link_per_user")]
+
+    def __str__(self):
+        return f"{self.user} → {self.convention}"
+
+
+class ConventionParty(AuditedModel):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="parties")
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="convention_parties",
+        verbose_name="organisation",
+    )
+    signatory_name = models.CharField("signataire", max_length=150, blank=True)
+    signatory_title = models.CharField("qualité du signataire", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "partie"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "organisation"],
+                name="one_party_per_organisation",
+                violation_error_message="Cette organisation est déjà partie à la convention.",
+            )
+        ]
+
+    def __str__(self):
+        return str(self.organisation)
+
+
+class ConventionResource(AuditedModel):
+    """Staff an organisation commits (e.g. 9 France Travail counsellors, 11 insertion workers)."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="resources")
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="organisation",
+    )
+    role = models.CharField("fonction", max_length=150)
+    count = models.PositiveIntegerField("nombre")
+
+    class Meta:
+        verbose_name = "moyen engagé"
+        verbose_name_plural = "moyens engagés"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__gt=0),
+                name="resource_count_positive",
+                violation_error_message="Au moins une personne.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.count} {self.role}"
+
+
+class FundingLine(AuditedModel):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="funding_lines")
+    funder = models.CharField("financeur", max_length=200)
+    amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
+    esf_cofunded = models.BooleanField("cofinancement FSE+", default=False)
+    label = models.CharField("objet", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "ligne de financement"
+        verbose_name_plural = "lignes de financement"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="funding_amount_not_negative",
+                violation_error_message="Montant positif.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.funder} : {self.amount} €"
+
+
+def convention_document_path(instance, filename):
+    base = os.path.basename(filename)[:80] or "document.pdf"
+    return f"conventions/{instance.convention_id}/{timezone.now():%Y%m%d%H%M%S}-{base}"
+
+
+class ConventionDocument(AuditedModel):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField("intitulé", max_length=200)
+    file = models.FileField("fichier PDF", storage=private_storage, upload_to=convention_document_path, max_length=300)
+    size = models.PositiveIntegerField("taille (octets)", default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="déposé par",
+    )
+    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "document de convention"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def filename(self):
+        return os.path.basename(self.file.name).split("-", 1)[-1]
+
+
+# COPIL meetings --------------------------------------------------------------------------------------------
+class CopilMeetingQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """COPIL members and administrators see every meeting; the others the meetings their organisation
+        attended, they attended or recorded, or where they own an action."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if sees_every_partnership(user):
+            return self
+        reach = Q(recorded_by=user)
+        reach |= Q(Exists(CopilMeeting.attendees.through.objects.filter(copilmeeting_id=OuterRef("pk"), user=user)))
+        reach |= Q(Exists(CopilAction.objects.filter(meeting=OuterRef("pk"), owner=user)))
+        if user.organisation_id:
+            organisations = CopilMeeting.organisations.through.objects.filter(
+                copilmeeting_id=OuterRef("pk"), organisation_id=user.organisation_id
+            )
+            reach |= Q(Exists(organisations))
+        return self.filter(reach)
+
+
+class CopilMeeting(AuditedModel):
+    held_on = models.DateField("date de la réunion")
+    title = models.CharField("intitulé", max_length=200)
+    sector = models.ForeignKey(
+        "partners.Sector",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="périmètre",
+        limit_choices_to={"kind": PRIMARY_SECTOR_KIND},
+        help_text="Vide : tout le Département.",
+    )
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="copil_meetings", verbose_name="participants (personnes)", blank=True
+    )
+    organisations = models.ManyToManyField(
+        "partners.Organisation", related_name="copil_meetings", verbose_name="organisations représentées", blank=True
+    )
+    other_attendees = models.TextField(
+        "autres participants", blank=True, help_text="Personnes sans compte Parcours, une par ligne."
+    )
+    agenda = models.TextField("ordre du jour", blank=True)
+    minutes = models.TextField("compte rendu", blank=True)
+    decisions = models.TextField("décisions", blank=True, help_text="Une décision par ligne.")
+    conventions = models.ManyToManyField(
+        Convention, related_name="copil_meetings", verbose_name="conventions examinées", blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="saisie par",
+    )
+    created_at = models.DateTimeField("saisie le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = CopilMeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "réunion du COPIL"
+        verbose_name_plural = "réunions du COPIL"
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.title} ({self.held_on:%d/%m/%Y})"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("partners:copil_detail", kwargs={"meeting_pk": self.pk})
+
+    @property
+    def perimeter_label(self):
+        return self.sector.name if self.sector_id else "Tout le Département"
+
+    @property
+    def decision_list(self):
+        return [line.strip(" -•\t") for line in self.decisions.splitlines() if line.strip(" -•\t")]
+
+
+class CopilActionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_COPIL_ACTION_STATUSES)
+
+    def overdue(self, on):
+        return self.open().filter(due_on__isnull=False, due_on__lt=on)
+
+    def of_meetings(self, meetings):
+        return self.filter(meeting__in=meetings)
+
+    def before(self, meeting):
+        """Actions decided at meetings held before `meeting` (of the same perimeter or the Département's)."""
+        earlier = Q(meeting__held_on__lt=meeting.held_on) | Q(
+            meeting__held_on=meeting.held_on, meeting_id__lt=meeting.pk
+        )
+        return self.filter(earlier)
+
+
+class CopilAction(AuditedModel):
+    meeting = models.ForeignKey(CopilMeeting, on_delete=models.CASCADE, related_name="actions", verbose_name="réunion")
+    title = models.CharField("action", max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copil_actions",
+        verbose_name="porteur",
+    )
+    owner_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="organisation porteuse",
+    )
+    due_on = models.DateField("échéance", null=True, blank=True)
+    status = models.CharField("état", max_length=12, choices=CopilActionStatus.choices, default=CopilActionStatus.OPEN)
+    closed_on = models.DateField("close le", null=True, blank=True)
+    closed_at_meeting = models.ForeignKey(
+        CopilMeeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="closed_actions",
+        verbose_name="close lors de la réunion",
+    )
+    comment = models.CharField("commentaire", max_length=300, blank=True)
+
+    objects = CopilActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "action du COPIL"
+        verbose_name_plural = "actions du COPIL"
+        ordering = ["due_on", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_COPIL_ACTION_STATUSES
+
+    def is_overdue(self, on=None):
+        return self.is_open and self.due_on is not None and self.due_on < (on or timezone.localdate())
+
+    @property
+    def overdue(self):
+        return self.is_overdue()
+
+    def close(self, *, status=CopilActionStatus.DONE, on=None, at_meeting=None, comment=""):
+        """Marks the action done (or dropped), dated; saved (and audited) by the model."""
+        self.status = status
+        self.closed_on = on or timezone.localdate()
+        self.closed_at_meeting = at_meeting
+        if comment:
+            self.comment = comment
+        self.save()
+
+
+def convention_renew(*, convention, by):
+    """The next convention, as a draft pre-filled from `convention`: same title, kind, renewal mode,
+    objectives, indicators, parties (with their signatories), owners, committed staff and funding lines; it
+    starts the day after `convention` ends and lasts as long. It meets the renewal deadline once signed."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        values = convention.renewal_prefill()
+        values["renews"] = convention
+        renewal = Convention.objects.create(**values)
+        for party in convention.parties.all():
+            ConventionParty.objects.create(
+                convention=renewal,
+                organisation_id=party.organisation_id,
+                signatory_name=party.signatory_name,
+                signatory_title=party.signatory_title,
+            )
+        for resource in convention.resources.all():
+            ConventionResource.objects.create(
+                convention=renewal, organisation_id=resource.organisation_id, role=resource.role, count=resource.count
+            )
+        for line in convention.funding_lines.all():
+            FundingLine.objects.create(
+                convention=renewal,
+                funder=line.funder,
+                amount=line.amount,
+                esf_cofunded=line.esf_cofunded,
+                label=line.label,
+            )
+        owners = set(convention.owners.values_list("pk", flat=True))
+        if by is not None and not owners:
+            owners = {by.pk}
+        renewal.owners.set(owners)
+    return renewal

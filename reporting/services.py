@@ -1,0 +1,92 @@
+"""Reports as stored figures: the dashboards' snapshots (materialised aggregates) and frozen reports."""
+
+import datetime
+import time
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from partners.enums import PRIMARY_SECTOR_KIND
+from partners.models import Sector
+
+from . import pdf, report
+from .indicators import Perimeter
+from .models import ReportKind, StoredReport
+from .periods import quarter_of
+
+
+def _key(period, perimeter, as_of):
+    return {
+        "period_start": period.start,
+        "period_end": period.end,
+        "sector": perimeter.sector,
+        "organisation": perimeter.organisation,
+        "pathway": perimeter.pathway,
+        "as_of": as_of,
+        "mask_threshold": report.threshold(),
+    }
+
+
+def compute_and_store(period, perimeter, as_of, *, kind=ReportKind.SNAPSHOT, user=None, meeting=None):
+    started = time.monotonic()
+    data = report.build(period, perimeter, as_of)
+    stored = StoredReport(
+        kind=kind,
+        quarter=period.code,
+        data=data,
+        generated_by=user,
+        meeting=meeting,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        **_key(period, perimeter, as_of),
+    )
+    with transaction.atomic():
+        if kind == ReportKind.SNAPSHOT:
+            StoredReport.objects.filter(kind=ReportKind.SNAPSHOT, **_key(period, perimeter, as_of)).delete()
+        stored.save()
+    return stored
+
+
+def figures(period, perimeter, as_of, *, max_age_minutes=None):
+    """The report data for the dashboards: a snapshot younger than the setting, else computed now and stored."""
+    max_age = settings.PARCOURS_REPORT_SNAPSHOT_MINUTES if max_age_minutes is None else max_age_minutes
+    fresh = (
+        StoredReport.objects.filter(
+            kind=ReportKind.SNAPSHOT,
+            generated_at__gte=timezone.now() - datetime.timedelta(minutes=max_age),
+            **_key(period, perimeter, as_of),
+        )
+        .order_by("-generated_at")
+        .first()
+    )
+    if fresh is not None:
+        return fresh
+    return compute_and_store(period, perimeter, as_of)
+
+
+def freeze(period, perimeter, as_of, *, user, meeting=None):
+    """A report computed now and stored with its PDF (attached to a COPIL meeting if given): it never changes
+    afterwards."""
+    stored = compute_and_store(period, perimeter, as_of, kind=ReportKind.FROZEN, user=user, meeting=meeting)
+    content = pdf.report_pdf(stored.data)
+    name = f"rapport-copil-{period.code or period.start.isoformat()}-{stored.pk}.pdf"
+    stored.pdf.save(name, ContentFile(content), save=True)
+    return stored
+
+
+def refresh_snapshots(today=None):
+    """The current and previous quarters, for the Département and each primary sector: the dashboards'
+    default views answer from stored figures."""
+    today = today or timezone.localdate()
+    current = quarter_of(today)
+    perimeters = [Perimeter()] + [
+        Perimeter(sector=sector) for sector in Sector.objects.filter(kind=PRIMARY_SECTOR_KIND).order_by("code")
+    ]
+    count = 0
+    for period in (current, current.previous()):
+        for perimeter in perimeters:
+            compute_and_store(period, perimeter, today)
+            count += 1
+    StoredReport.objects.filter(kind=ReportKind.SNAPSHOT, as_of__lt=today).delete()
+    return count

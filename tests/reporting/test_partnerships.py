@@ -1,0 +1,88 @@
+"""Conventions and COPIL actions in the report, and a report attached to a COPIL meeting (frozen)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from accompaniment.enums import ExitReason
+from partners.enums import CopilActionStatus, Role
+from reporting import report
+from reporting.models import ReportKind, StoredReport
+from reporting.periods import parse_quarter
+from tests.factories import UserFactory
+from tests.partners.factories import ConventionFactory, CopilActionFactory, CopilMeetingFactory
+
+from .cohorts import Cohort
+
+pytestmark = pytest.mark.django_db
+AS_OF = datetime.date(2026, 11, 30)
+
+
+def test_conventions_and_copil_actions_as_of_the_date():
+    ConventionFactory()  # in force until 31/12/2026: expiring within 90 days of 30/11/2026
+    ConventionFactory(valid_to=datetime.date(2027, 12, 31))
+    ConventionFactory(valid_to=datetime.date(2026, 6, 30))  # expired
+    ConventionFactory(signed_on=None)  # a draft
+    meeting = CopilMeetingFactory(held_on=datetime.date(2026, 9, 15))
+    CopilActionFactory(meeting=meeting, due_on=datetime.date(2026, 10, 1))  # open and late
+    CopilActionFactory(meeting=meeting, due_on=datetime.date(2026, 12, 15))  # open
+    CopilActionFactory(
+        meeting=meeting, status=CopilActionStatus.DONE, closed_on=datetime.date(2026, 10, 20)
+    )  # closed before the as-of date
+    CopilActionFactory(
+        meeting=meeting,
+        due_on=datetime.date(2026, 10, 1),
+        status=CopilActionStatus.DONE,
+        closed_on=datetime.date(2026, 12, 1),
+    )  # closed after the as-of date: still open (and late) then
+    CopilActionFactory(meeting=CopilMeetingFactory(held_on=datetime.date(2026, 12, 10)))  # later meeting
+
+    data = report.build(parse_quarter("2026-Q3"), None, AS_OF, mask_threshold=0)
+
+    assert data["conventions"]["active"] == 2
+    assert data["conventions"]["expiring_within_90_days"] == 1
+    assert data["copil_actions"] == {"open": 3, "late": 2}
+
+
+def test_attaching_a_report_to_a_meeting_freezes_it(client, departement):
+    member = UserFactory(organisation=departement, roles=[Role.COPIL])
+    meeting = CopilMeetingFactory(held_on=datetime.date(2026, 10, 15), organisations=[departement])
+    cohort = Cohort()
+    cohort.exits(cohort.files(12), reason=ExitReason.ABANDON, exited_on=datetime.date(2026, 8, 3))
+    client.force_login(member)
+
+    page = client.get(reverse("partners:copil_detail", kwargs={"meeting_pk": meeting.pk}))
+    assert "Joindre et figer" in page.content.decode()
+    response = client.post(
+        reverse("reporting:report_freeze"), {"trimestre": "2026-Q3", "arrete": "2026-10-15", "reunion": meeting.pk}
+    )
+    assert response.status_code == 302
+    attached = StoredReport.objects.get(meeting=meeting)
+    assert attached.kind == ReportKind.FROZEN and attached.pdf
+    assert attached.data["exits"] == 12 and attached.data["as_of"] == "2026-10-15"
+
+    cohort.exits(cohort.files(8), reason=ExitReason.ABANDON, exited_on=datetime.date(2026, 8, 4))
+    attached.refresh_from_db()
+    assert attached.data["exits"] == 12  # never recomputed
+    page = client.get(reverse("partners:copil_detail", kwargs={"meeting_pk": meeting.pk})).content.decode()
+    assert reverse("reporting:frozen_download", args=[attached.pk]) in page
+
+
+def test_a_report_of_a_meeting_one_may_not_see_is_not_found(client, departement, aix):
+    from tests.factories import OrganisationFactory
+
+    other = OrganisationFactory(code="AUTRE-ORG")
+    meeting = CopilMeetingFactory(organisations=[other])
+    frozen = StoredReport.objects.create(
+        kind=ReportKind.FROZEN,
+        period_start=datetime.date(2026, 7, 1),
+        period_end=datetime.date(2026, 9, 30),
+        as_of=AS_OF,
+        mask_threshold=5,
+        data={},
+        meeting=meeting,
+    )
+    manager = UserFactory(organisation=departement, roles=[Role.MANAGER])
+    client.force_login(manager)
+    assert client.get(reverse("reporting:frozen_download", args=[frozen.pk]), {"format": "json"}).status_code == 404
