@@ -288,7 +288,12 @@ def seed(context):
             request.decline_reason = rng.choice(DECLINE_REASONS)
             request.answered_at, request.answered_by = answered_at, coordinator
             continue
-        options = [p for p in by_sector.get((sector_id, provider_kind), []) if free(p, starts_on, ends_on)]
+        months = age_in_months(birth_date, starts_on)
+        options = [
+            p
+            for p in by_sector.get((sector_id, provider_kind), [])
+            if p.min_age_months <= months <= p.max_age_months and free(p, starts_on, ends_on)
+        ]
         if not options:
             continue  # on the waiting list
         calanquets = [p for p in options if p.organisation.code == "CRECHE-CALANQUETS"]
