@@ -213,7 +213,8 @@ ACCOUNTS = (
         DEPARTEMENT_CODE,
         (Role.MANAGER,),
         "Les dossiers que suivent les référents de l'équipe qu'elle encadre et ceux dont le Département est "
-        "l'organisme référent de l'orientation en cours.",
+        "l'organisme référent de l'orientation en cours ; le pilotage (indicateurs, charge de ses référents) et le "
+        "rapport COPIL.",
         manages="CAS-MRS-SUD",
     ),
     AccountSpec(
@@ -314,8 +315,9 @@ ACCOUNTS = (
         "Arnaud",
         DEPARTEMENT_CODE,
         (Role.COPIL,),
-        "Aucun dossier nominatif : arrive sur l'accueil du COPIL (réunions, actions ouvertes dont deux en retard, "
-        "conventions à renouveler) ; voit toutes les conventions et saisit les réunions.",
+        "Aucun dossier nominatif (404 sur toute page nominative) : arrive sur l'accueil du COPIL (réunions, actions "
+        "ouvertes dont deux en retard, conventions à renouveler) ; voit toutes les conventions, saisit les réunions, "
+        "lit le pilotage et télécharge ou fige le rapport COPIL (PDF, JSON).",
     ),
     AccountSpec(
         "dpo",

@@ -31,7 +31,9 @@ def threshold():
     return int(getattr(settings, "PARCOURS_REPORT_MASK_THRESHOLD", 5))
 
 
-def build(period, perimeter=None, as_of=None, *, mask_threshold=None):
+def build(period, perimeter=None, as_of=None, *, mask_threshold=None, inspect=None):
+    """The report's data. `inspect`, a dict, receives the cells and the masked paths (tests check that no
+    masked value can be computed back from what is shown)."""
     perimeter = perimeter or indicators.Perimeter()
     as_of = as_of or timezone.localdate()
     raw = indicators.compute(period, perimeter, as_of)
@@ -46,6 +48,8 @@ def build(period, perimeter=None, as_of=None, *, mask_threshold=None):
     _register(cells, (), body)
     _relations(cells, body)
     masked = suppress(cells, threshold() if mask_threshold is None else mask_threshold)
+    if inspect is not None:
+        inspect.update(cells=cells, masked=masked)
     data = {
         "quarter": period.code or None,
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label},

@@ -58,7 +58,16 @@ def test_a_count_of_three_in_the_report_is_masked_and_not_derivable():
     cohort.exits(cohort.files(40), reason=ExitReason.EMPLOI_DURABLE, exited_on=exited_on)
     cohort.exits(cohort.files(20), reason=ExitReason.ABANDON, exited_on=exited_on)
 
-    data = report.build(parse_quarter("2026-Q3"), None, datetime.date(2026, 11, 30), mask_threshold=5)
+    inspected = {}
+    data = report.build(
+        parse_quarter("2026-Q3"), None, datetime.date(2026, 11, 30), mask_threshold=5, inspect=inspected
+    )
+    # Whatever a reader adds up or subtracts from the shown figures, no masked or small hidden value comes out.
+    cells, masked = inspected["cells"], inspected["masked"]
+    derivable = known(cells, masked)
+    protected = masked | {path for path, value in cells.values.items() if 0 < value < 5}
+    assert ("exits_by_reason", "formation") in masked
+    assert not (protected & derivable - (cells.shown - masked))
 
     by_reason = data["exits_by_reason"]
     assert by_reason["formation"] is None
