@@ -38,7 +38,7 @@ def context(data):
 
 
 def report_html(data):
-    return render_to_string("reporting/copil_report.html", context(data))
+    return render_to_string("reporting/pdf/copil_report.html", context(data))
 
 
 def report_pdf(data):

@@ -63,11 +63,11 @@ def test_referent_lists_the_files_they_may_see_and_nothing_else(client, referent
     assert "Hors PÉRIMÈTRE" not in response.content.decode()  # the status filter offers « Hors champ »
 
 
-def test_a_user_with_no_nominative_role_gets_403_on_the_list(client, stranger, departement):
+def test_a_user_with_no_nominative_role_gets_403_on_the_list_and_the_copil_404(client, stranger, departement):
     client.force_login(stranger)
     assert client.get(LIST).status_code == 403
     client.force_login(UserFactory(organisation=departement, roles=[Role.COPIL]))
-    assert client.get(LIST).status_code == 403
+    assert client.get(LIST).status_code == 404  # aggregates only
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client):
