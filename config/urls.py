@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("dossiers/", include("accompaniment.urls")),
     path("orientation/", include("orientation.urls")),
+    path("garde/", include("childcare.urls")),
     path("journal/", include("audit.urls")),
     path("pilotage/", include("reporting.urls")),
     path("admin/", admin.site.urls),

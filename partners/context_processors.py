@@ -44,6 +44,8 @@ def navigation(request):
             "my_deadlines": user.has_role(Role.REFERENT),
             "late_files": user.has_role(Role.MANAGER),
             "alerts": user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER),
+            "childcare": user.has_role(Role.CAF_AGENT, Role.CHILDCARE_COORDINATOR),
+            "childcare_providers": user.has_role(Role.CHILDCARE_COORDINATOR),
             "dashboard": user.has_role(Role.MANAGER, Role.COPIL),
             "audit": user.has_role(Role.DPO, Role.ADMIN),
             "directory": bool(user.role_codes),

@@ -275,7 +275,8 @@ ACCOUNTS = (
         "CAF13",
         (Role.CAF_AGENT,),
         "Les dossiers où il a enregistré quelque chose : ceux qu'il a créés et ceux de ses entretiens "
-        "d'accès aux droits.",
+        "d'accès aux droits ; sans le dossier, les demandes de garde AVIP de ses territoires dont il vérifie "
+        "l'éligibilité.",
     ),
     AccountSpec(
         "coordination.avip",
@@ -283,7 +284,9 @@ ACCOUNTS = (
         "Vidal",
         "CAF13",
         (Role.CHILDCARE_COORDINATOR,),
-        "Aucun dossier à ce stade : les demandes de garde de ses secteurs arriveront avec le module garde.",
+        "Aucun dossier : arrive sur la liste de travail de la garde d'enfants (demandes éligibles de ses territoires "
+        "CAF, urgences d'abord avec le temps restant, accueils à revoir à 6 mois) et tient les structures de garde ; "
+        "d'une demande, elle ne voit que ce qu'il faut pour placer.",
     ),
     AccountSpec(
         "creche",
@@ -291,7 +294,9 @@ ACCOUNTS = (
         "Costa",
         "CRECHE-CALANQUETS",
         (Role.CHILDCARE_COORDINATOR,),
-        "Aucun dossier à ce stade : les demandes et accueils de sa crèche arriveront avec le module garde.",
+        "Aucun dossier : arrive sur la liste de travail de la garde d'enfants (demandes éligibles des circonscriptions "
+        "que sert sa crèche, accueils de la crèche et leurs bilans) et tient la fiche de sa crèche ; d'une demande, "
+        "elle ne voit que ce qu'il faut pour placer.",
     ),
     AccountSpec(
         "operateur",

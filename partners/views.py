@@ -21,6 +21,8 @@ def home(request):
         if user.has_role(Role.REFERENT):
             return redirect("accompaniment:portfolio")
         return redirect("accompaniment:list")
+    if user.has_role(Role.CHILDCARE_COORDINATOR):
+        return redirect("childcare:worklist")
     if user.has_role(Role.OPERATOR):
         return redirect("orientation:prescription_list")
     if user.has_role(Role.DPO):

@@ -53,7 +53,11 @@ def test_each_demo_account_logs_in_and_lands_where_its_role_allows(client, seede
         assert landing.url == reverse("orientation:prescription_list")
         assert client.get(landing.url).status_code == 200
         assert not Beneficiary.objects.for_user(User.objects.get(email=email)).exists()
-    else:  # childcare coordinators: their files come with their modules, none yet
+    elif "childcare_coordinator" in roles:  # the childcare worklist, never a file
+        assert landing.url == reverse("childcare:worklist")
+        assert client.get(landing.url).status_code == 200
+        assert not Beneficiary.objects.for_user(User.objects.get(email=email)).exists()
+    else:
         assert landing.status_code == 200
         user = User.objects.get(email=email)
         assert not Beneficiary.objects.for_user(user).exists()

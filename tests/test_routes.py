@@ -67,6 +67,15 @@ ROUTES = {
     "orientation:reorient": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:notify": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 404, STRANGER: 404},
     "orientation:letter": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "childcare:worklist": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
+    "childcare:request_create": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "childcare:request_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 404, STRANGER: 404},
+    "childcare:eligibility": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "childcare:place": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "childcare:decline": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "childcare:review": {ANONYMOUS: LOGIN, REFERENT: 405, OTHER: 405, STRANGER: 405},
+    "childcare:providers": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
+    "childcare:provider_edit": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:service_list": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
     "orientation:service_create": {ANONYMOUS: LOGIN, REFERENT: 403, OTHER: 403, STRANGER: 403},
     "orientation:service_detail": {ANONYMOUS: LOGIN, REFERENT: 200, OTHER: 200, STRANGER: 403},
@@ -121,6 +130,8 @@ NON_NOMINATIVE_ROUTES = {
     "accompaniment:imports",  # files received and their counts, no beneficiary's name
     "audit:log",  # the DPO's journal holds no beneficiary data
     "admin:index",  # configuration only
+    "childcare:providers",  # childcare providers: configuration, no beneficiary's name
+    "childcare:provider_edit",
     # Partnerships: organisations, their signatories and COPIL meetings, never a beneficiary.
     "partners:convention_list",
     "partners:convention_create",
@@ -158,6 +169,10 @@ POST_ONLY_ROUTES = {
     "accompaniment:activity_status",
     "accompaniment:alerts_read_all",
     "accompaniment:alert_read",
+    "childcare:eligibility",
+    "childcare:place",
+    "childcare:decline",
+    "childcare:review",
     "partners:convention_renewal",
     "partners:convention_document_upload",
     "partners:copil_action_status",
@@ -211,6 +226,12 @@ def _kwargs_for(pattern, objects):
             kwargs[key] = objects["data_import"].pk
         elif key == "notification_pk":
             kwargs[key] = objects["notification"].pk
+        elif key == "request_pk":
+            kwargs[key] = objects["childcare_request"].pk
+        elif key == "placement_pk":
+            kwargs[key] = objects["placement"].pk
+        elif key == "provider_pk":
+            kwargs[key] = objects["provider"].pk
         elif key in ("convention_pk", "document_pk", "meeting_pk", "copil_action_pk"):
             kwargs[key] = objects[key.removesuffix("_pk")].pk
         elif key in ("service_pk", "action_pk", "prescription_pk"):
@@ -308,7 +329,11 @@ def objects(followed_file, referent):
     document = convention.documents.create(title="Convention", file=SimpleUploadedFile("c.pdf", b"%PDF-1.4\n"))
     meeting = CopilMeetingFactory(organisations=[referent.organisation])
     copil_action = CopilActionFactory(meeting=meeting)
+    childcare_request, placement, provider = _childcare_objects(followed_file, referent)
     return {
+        "childcare_request": childcare_request,
+        "placement": placement,
+        "provider": provider,
         "convention": convention,
         "document": document,
         "meeting": meeting,
@@ -327,6 +352,41 @@ def objects(followed_file, referent):
         "action": action,
         "prescription": prescription,
     }
+
+
+def _childcare_objects(file, referent):
+    import datetime
+
+    from childcare.enums import ProviderKind, Purpose, RequestKind, RequestStatus
+    from childcare.models import ChildcareRequest, Placement, Provider
+
+    provider = Provider.objects.create(
+        name="Crèche AVIP",
+        kind=ProviderKind.CRECHE,
+        organisation=referent.organisation,
+        total_places=10,
+        avip_places=2,
+        label_starts_on=datetime.date(2025, 1, 1),
+        label_ends_on=datetime.date(2030, 12, 31),
+    )
+    today = datetime.date.today()
+    request = ChildcareRequest.objects.create(
+        beneficiary=file,
+        child_first_name="Inès",
+        child_birth_date=today - datetime.timedelta(days=400),
+        kind=RequestKind.PERENNE,
+        provider_kind=ProviderKind.CRECHE,
+        purpose=Purpose.EMPLOI,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=180),
+        hours="De 8 h à 17 h",
+        status=RequestStatus.PLACED,
+        requested_by=referent,
+    )
+    placement = Placement.objects.create(
+        request=request, provider=provider, starts_on=today, ends_on=request.ends_on, created_by=referent
+    )
+    return request, placement, provider
 
 
 def _offer(file, referent):

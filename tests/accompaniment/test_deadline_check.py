@@ -318,7 +318,9 @@ def test_the_hourly_check_only_runs_the_rules_counted_in_hours(followed_file):
         effective_from=datetime.date(2026, 1, 1),
     )
     report = deadline_engine.run_check(now=OCT_20, hourly=True)
-    assert set(report.states) == {"caf_rights_7d"}
+    # and the rules other apps declare in hours (childcare_24h)
+    declared_in_hours = {code for code, rule in deadline_engine.registry.rules.items() if rule.delay_unit == "hours"}
+    assert set(report.states) == {"caf_rights_7d", *declared_in_hours}
     deadline = Deadline.objects.get()
     assert deadline.rule_code == "caf_rights_7d"
     assert timezone.localtime(deadline.due_at) == datetime.datetime(2026, 9, 3, 0, 0, tzinfo=PARIS)
@@ -410,5 +412,6 @@ def test_check_deadlines_refuses_an_unreadable_date(db):
 
 
 def test_the_hourly_check_does_nothing_while_no_rule_counts_in_hours(followed_file):
+    DeadlineRule.objects.filter(delay_unit=DelayUnit.HOURS).delete()  # childcare_24h counts in hours
     report = deadline_engine.run_check(now=OCT_20, hourly=True)
     assert report.states == {} and not Deadline.objects.exists() and not report.alerts.total()

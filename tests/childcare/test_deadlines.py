@@ -1,0 +1,165 @@
+"""`childcare_24h` and `avip_review_6m` join the deadline engine: an emergency left unanswered for 24 hours is
+overdue with its alert to the requester and the coordinators of its sector; a placement is due for review
+6 months after its start."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from freezegun import freeze_time
+
+from accompaniment import deadline_engine
+from accompaniment.enums import AlertKind, DeadlineState
+from accompaniment.models import Deadline, DeadlineAlert, DeadlineRule, Notification
+from childcare import services
+from childcare.enums import ProviderKind, Purpose, RequestKind, ReviewDecision
+
+PARIS = ZoneInfo("Europe/Paris")
+FILED_AT = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=PARIS)
+
+
+@pytest.fixture
+def emergency(parent, referent):
+    with freeze_time(FILED_AT):
+        return services.request_file(
+            beneficiary=parent,
+            by=referent,
+            kind=RequestKind.URGENCE,
+            provider_kind=ProviderKind.HOME_HELP,
+            purpose=Purpose.ENTRETIEN,
+            starts_on=FILED_AT.date() + datetime.timedelta(days=1),
+            hours="Mardi de 9 h à 12 h",
+            child_first_name="Inès",
+            child_birth_date=datetime.date(2024, 6, 10),
+        )
+
+
+def _deadline(code):
+    return Deadline.objects.get(rule_code=code)
+
+
+@pytest.mark.django_db
+def test_the_childcare_rules_are_data_from_the_migration():
+    rules = {rule.code: rule for rule in DeadlineRule.objects.filter(code__in=["childcare_24h", "avip_review_6m"])}
+    assert (rules["childcare_24h"].delay, rules["childcare_24h"].delay_unit) == (24, "hours")
+    assert (rules["childcare_24h"].warning, rules["childcare_24h"].warning_unit) == (6, "hours")
+    assert (rules["avip_review_6m"].delay, rules["avip_review_6m"].delay_unit) == (6, "months")
+
+
+def test_an_emergency_unanswered_for_24_hours_is_overdue_with_its_alert(emergency, referent, coordinator):
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=1))
+    deadline = _deadline("childcare_24h")
+    assert deadline.subject_id == emergency.pk and deadline.beneficiary_id == emergency.beneficiary_id
+    assert deadline.due_at == FILED_AT + datetime.timedelta(hours=24)
+    assert deadline.state == DeadlineState.PENDING
+
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=19))
+    assert _deadline("childcare_24h").state == DeadlineState.DUE_SOON
+
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=24, minutes=5), hourly=True)
+    assert _deadline("childcare_24h").state == DeadlineState.OVERDUE
+    alert = DeadlineAlert.objects.get(deadline__rule_code="childcare_24h", kind=AlertKind.OVERDUE)
+    told = set(Notification.objects.filter(alert=alert).values_list("recipient_id", flat=True))
+    assert told == {referent.pk, coordinator.pk}
+
+
+def test_an_emergency_answered_in_time_meets_its_deadline(emergency, caf_agent, coordinator, home_help):
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=1))
+    with freeze_time(FILED_AT + datetime.timedelta(hours=3)):
+        services.eligibility_confirm(request=emergency, by=caf_agent)
+        services.placement_create(request=emergency, provider=home_help, by=coordinator)
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=30))
+    deadline = _deadline("childcare_24h")
+    assert deadline.state == DeadlineState.MET and deadline.met_at == FILED_AT + datetime.timedelta(hours=3)
+    assert not DeadlineAlert.objects.filter(deadline=deadline, kind=AlertKind.OVERDUE).exists()
+    assert not Deadline.objects.filter(rule_code="avip_review_6m").exists()  # home care for a day: no review
+
+
+def test_a_permanent_request_has_no_24_hour_clock(parent, referent):
+    with freeze_time(FILED_AT):
+        services.request_file(
+            beneficiary=parent,
+            by=referent,
+            kind=RequestKind.PERENNE,
+            provider_kind=ProviderKind.CRECHE,
+            purpose=Purpose.EMPLOI,
+            starts_on=FILED_AT.date(),
+            hours="De 8 h à 17 h",
+            child_first_name="Inès",
+            child_birth_date=datetime.date(2024, 6, 10),
+        )
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(days=3))
+    assert not Deadline.objects.filter(rule_code="childcare_24h").exists()
+
+
+def test_a_placement_is_due_for_review_six_months_after_its_start_and_met_by_the_review(
+    caf_agent, coordinator, creche, creche_organisation, parent, referent, departement
+):
+    from accompaniment.services import referent_designate
+    from orientation.enums import Pathway
+    from orientation.services import orientation_decide
+    from partners.enums import Role
+    from tests.factories import UserFactory
+
+    officer = UserFactory(organisation=departement, roles=[Role.ORIENTATION_OFFICER])
+    orientation_decide(
+        beneficiary=parent,
+        pathway=Pathway.EMPLOI,
+        organisation=departement,
+        decided_on=datetime.date(2026, 11, 2),
+        by=officer,
+    )
+    family_referent = UserFactory(organisation=creche_organisation, roles=[Role.CHILDCARE_COORDINATOR])
+    referent_designate(beneficiary=parent, agent=referent, designated_on=datetime.date(2026, 11, 2), by=officer)
+    with freeze_time(FILED_AT):
+        request = services.request_file(
+            beneficiary=parent,
+            by=referent,
+            kind=RequestKind.PERENNE,
+            provider_kind=ProviderKind.CRECHE,
+            purpose=Purpose.EMPLOI,
+            starts_on=datetime.date(2026, 12, 1),
+            hours="De 8 h à 17 h",
+            child_first_name="Inès",
+            child_birth_date=datetime.date(2024, 6, 10),
+        )
+        services.eligibility_confirm(request=request, by=caf_agent)
+        placement = services.placement_create(request=request, provider=creche, by=coordinator)
+    deadline_engine.run_check(now=datetime.datetime(2027, 6, 2, 6, 0, tzinfo=PARIS))
+    deadline = _deadline("avip_review_6m")
+    assert deadline.subject_id == placement.pk
+    assert timezone_date(deadline.due_at) == datetime.date(2027, 6, 1)
+    assert deadline.state == DeadlineState.OVERDUE
+    overdue = DeadlineAlert.objects.get(deadline=deadline, kind=AlertKind.OVERDUE)
+    told = set(Notification.objects.filter(alert=overdue).values_list("recipient_id", flat=True))
+    assert told == {family_referent.pk, referent.pk}  # the provider's coordinator and the file's referent
+
+    services.placement_review(
+        placement=placement, by=coordinator, decision=ReviewDecision.RENEW, reviewed_on=datetime.date(2027, 6, 3)
+    )
+    deadline_engine.run_check(now=datetime.datetime(2027, 6, 4, 6, 0, tzinfo=PARIS))
+    assert _deadline_of(placement).state == DeadlineState.MET_LATE
+    assert Deadline.objects.filter(rule_code="avip_review_6m").count() == 2  # the renewal's own clock
+
+
+def timezone_date(moment):
+    return moment.astimezone(PARIS).date()
+
+
+def _deadline_of(placement):
+    return Deadline.objects.get(rule_code="avip_review_6m", subject_id=placement.pk)
+
+
+def test_the_coordinator_reads_the_overdue_emergency_alert_on_the_worklist(client, emergency, caf_agent, coordinator):
+    from django.urls import reverse
+
+    with freeze_time(FILED_AT + datetime.timedelta(hours=1)):
+        services.eligibility_confirm(request=emergency, by=caf_agent)
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=25))
+    client.force_login(coordinator)
+    with freeze_time(FILED_AT + datetime.timedelta(hours=25)):
+        page = client.get(reverse("childcare:worklist")).content.decode()
+    assert "Alertes d&#x27;échéance" in page or "Alertes d'échéance" in page
+    assert "Réponse à une demande de garde urgente sous 24 heures" in page
+    assert f"voir la demande n° {emergency.pk}" in page
+    assert "En retard de 1 h 00 min" in page
