@@ -98,7 +98,7 @@ DEFINITIONS = [
     Definition(
         "childcare",
         "Garde d'enfants (AVIP)",
-        "Structures de garde actives, places et places AVIP à la date d'arrêté ; familles accueillies dans la "
+        "Structures de garde actives dont le label couvre la période, leurs places et places AVIP ; familles accueillies dans la "
         "période et, parmi elles, celles sorties vers l'emploi ou la formation (une famille compte une fois) ; "
         "part des demandes urgentes qui ont reçu une réponse dans les 24 heures.",
         numerator="demandes urgentes de la période ayant reçu une réponse dans les 24 heures",

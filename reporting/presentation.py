@@ -180,6 +180,21 @@ def sections(data):
         avip = Section("garde", "Garde d'enfants (AVIP)")
         avip.key_figures = [key(label, childcare.get(code)) for code, label in CHILDCARE_LABELS.items()]
         avip.key_figures.append(key("Urgences traitées en 24 heures", childcare.get("emergencies_answered_within_24h")))
+        from childcare.enums import Outcome
+
+        outcome_rows = [
+            (Outcome(code).label, value)
+            for code, value in childcare.get("outcomes_by_family", {}).items()
+            if code != "masked"
+        ]
+        avip.tables.append(
+            Table(
+                "Familles par issue de l'accueil (une famille compte une fois, sous sa meilleure issue)",
+                ["Issue", "Familles"],
+                [[label, number(value)] for label, value in outcome_rows],
+            )
+        )
+        avip.charts.append(charts.horizontal_bars("chart-avip", "Familles par issue de l'accueil", outcome_rows))
         result.append(avip)
     if "conventions" in data or "copil_actions" in data:
         partners = Section("conventions", "Conventions et actions du COPIL")

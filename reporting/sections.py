@@ -9,6 +9,7 @@ from django.db.models import Count, Q, Sum
 
 from partners.enums import OPEN_COPIL_ACTION_STATUSES
 from partners.models import Convention, ConventionResource, CopilAction
+from reporting.masking import Rate
 
 EXPIRING_DAYS = 90
 
@@ -42,3 +43,24 @@ def copil_actions_relations(cells, path, figures):
 
 
 copil_actions.relations = copil_actions_relations
+
+
+def childcare(period, perimeter, as_of):
+    from childcare.figures import copil_figures
+
+    figures = copil_figures(starts_on=period.start, ends_on=period.end, sector=perimeter.sector, as_of=as_of)
+    emergencies = figures.pop("emergencies_answered_within_24h")
+    return {**figures, "emergencies_answered_within_24h": Rate(emergencies["numerator"], emergencies["denominator"])}
+
+
+def childcare_relations(cells, path, figures):
+    """A family into employment is counted under employment in `outcomes_by_family` (its best outcome)."""
+    cells.same((*path, "families_into_employment"), (*path, "outcomes_by_family", "emploi"))
+    outcomes = [(*path, "outcomes_by_family", code) for code in figures["outcomes_by_family"]]
+    # The families placed whose placement has not ended in the period are the hidden remainder.
+    remainder = figures["families_placed"] - sum(figures["outcomes_by_family"].values())
+    cells.count((*path, "without_outcome"), remainder, shown=False)
+    cells.relation((*path, "families_placed"), [*outcomes, (*path, "without_outcome")])
+
+
+childcare.relations = childcare_relations

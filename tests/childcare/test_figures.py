@@ -88,3 +88,14 @@ def test_copil_figures_count_providers_places_and_families_once(
     assert copil_figures(**Q3, sector=marseille_sud)["families_placed"] == 1
     elsewhere = copil_figures(**Q3, sector=aix)
     assert (elsewhere["providers"], elsewhere["families_placed"]) == (0, 0)
+
+    # The COPIL report holds the same figures in SPEC §7's shape (unmasked here).
+    from reporting import report
+    from reporting.periods import parse_quarter
+
+    data = report.build(parse_quarter("2026-Q3"), None, datetime.date(2026, 10, 5), mask_threshold=0)["childcare"]
+    assert data["families_placed"] == 1 and data["families_into_employment"] == 1
+    assert data["outcomes_by_family"]["emploi"] == 1  # the family counts once, under its best outcome
+    assert data["emergencies_answered_within_24h"] == {"value": 1.0, "numerator": 1, "denominator": 1}
+    masked = report.build(parse_quarter("2026-Q3"), None, datetime.date(2026, 10, 5), mask_threshold=5)["childcare"]
+    assert masked["families_placed"] is None and "families_placed" in masked["masked"]

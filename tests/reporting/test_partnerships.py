@@ -86,3 +86,18 @@ def test_a_report_of_a_meeting_one_may_not_see_is_not_found(client, departement,
     manager = UserFactory(organisation=departement, roles=[Role.MANAGER])
     client.force_login(manager)
     assert client.get(reverse("reporting:frozen_download", args=[frozen.pk]), {"format": "json"}).status_code == 404
+
+
+def test_the_report_holds_the_childcare_section_in_spec_shape():
+    data = report.build(parse_quarter("2026-Q3"), None, AS_OF, mask_threshold=0)
+    childcare = data["childcare"]
+    assert set(childcare) >= {
+        "providers",
+        "places",
+        "avip_places",
+        "families_placed",
+        "families_into_employment",
+        "families_into_training",
+        "emergencies_answered_within_24h",
+    }
+    assert childcare["emergencies_answered_within_24h"] == {"value": None, "numerator": 0, "denominator": 0}
