@@ -121,7 +121,8 @@ DEFINITIONS = [
 MASKING_NOTE = (
     "Secret statistique : tout effectif compris entre 1 et {threshold_minus_one} est masqué (« s »), ainsi que les "
     "effectifs qui permettraient de le retrouver par différence (totaux, compléments, numérateurs). Un taux dont "
-    "le numérateur, le dénominateur ou le complément est masqué est masqué en entier. Les zéros ne sont pas masqués."
+    "le numérateur, le dénominateur ou le complément est masqué est masqué en entier. Les zéros ne sont pas masqués, "
+    "ni les effectifs qui ne comptent pas des personnes (conventions, actions du COPIL, structures et places de garde)."
 )
 
 LABELS = {definition.key: definition.label for definition in DEFINITIONS}

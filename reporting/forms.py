@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from orientation.enums import Pathway
 from partners.enums import PRIMARY_SECTOR_KIND
-from partners.forms import FastSelect
+from partners.forms import BootstrapForm, FastSelect
 from partners.models import Organisation, Sector
 
 from .indicators import Perimeter
@@ -22,7 +22,7 @@ def quarter_choices(today, count=8):
     return choices
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(BootstrapForm):
     trimestre = forms.ChoiceField(label="Trimestre", required=False)
     du = forms.DateField(label="Ou du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     au = forms.DateField(label="au", required=False, widget=forms.DateInput(attrs={"type": "date"}))

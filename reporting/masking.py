@@ -11,7 +11,9 @@ remainder of a breakdown). Suppression works in two passes:
    cell can be derived that way (transitively), the smallest non-zero shown cell of the relation that gives it
    away is masked too. A rate whose numerator or denominator is masked is masked whole.
 
-Zero is not masked: it describes nobody. Counts are only ever removed, never perturbed.
+Zero is not masked: it describes nobody. Nor are counts of things rather than people (conventions, COPIL
+actions, childcare providers and places): they are registered as not sensitive. Counts are only ever
+removed, never perturbed.
 """
 
 from dataclasses import dataclass, field
@@ -35,13 +37,16 @@ class Rate:
 class Cells:
     values: dict = field(default_factory=dict)  # path -> int
     shown: set = field(default_factory=set)
+    not_sensitive: set = field(default_factory=set)  # counts of things, not of people
     relations: list = field(default_factory=list)  # (total path, (part paths))
     rates: list = field(default_factory=list)  # (numerator path, denominator path)
 
-    def count(self, path, value, *, shown=True):
+    def count(self, path, value, *, shown=True, sensitive=True):
         self.values[path] = int(value)
         if shown:
             self.shown.add(path)
+        if not sensitive:
+            self.not_sensitive.add(path)
         return path
 
     def rate(self, path, rate):
@@ -66,7 +71,7 @@ def suppress(cells, threshold):
         return set()
 
     def small(path):
-        return 0 < cells.values[path] < threshold
+        return path not in cells.not_sensitive and 0 < cells.values[path] < threshold
 
     masked = {path for path in cells.shown if small(path)}
     sensitive_hidden = {path for path in cells.values if path not in cells.shown and small(path)}

@@ -63,6 +63,16 @@ def build(period, perimeter=None, as_of=None, *, mask_threshold=None, inspect=No
     return data
 
 
+# Counts of things, not of people: never masked (SPEC §7's secrecy protects persons).
+NOT_SENSITIVE = {
+    ("conventions",),
+    ("copil_actions",),
+    ("childcare", "providers"),
+    ("childcare", "places"),
+    ("childcare", "avip_places"),
+}
+
+
 def _register(cells, path, value):
     if isinstance(value, Rate):
         cells.rate(path, value)
@@ -71,7 +81,7 @@ def _register(cells, path, value):
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
-        cells.count(path, value)
+        cells.count(path, value, sensitive=not any(path[: len(prefix)] == prefix for prefix in NOT_SENSITIVE))
     elif isinstance(value, dict):
         for key, item in value.items():
             _register(cells, (*path, key), item)

@@ -15,7 +15,7 @@ from partners.decorators import role_required
 from partners.enums import Role
 from partners.models import CopilMeeting, User
 
-from . import charts, pdf, presentation, services
+from . import charts, pdf, presentation, report, services
 from .forms import DashboardFilterForm
 from .models import ReportKind, StoredReport
 
@@ -51,7 +51,7 @@ def portfolio_load(user, as_of):
 @role_required(*READERS)
 def dashboard(request):
     form, chosen = _filters(request)
-    context = {"form": form, "nav_active": "dashboard"}
+    context = {"form": form, "nav_active": "dashboard", "mask_threshold": report.threshold()}
     if chosen is not None:
         period, perimeter, as_of = chosen
         stored = services.figures(period, perimeter, as_of)

@@ -43,6 +43,9 @@ def test_conventions_and_copil_actions_as_of_the_date():
     assert data["conventions"]["active"] == 2
     assert data["conventions"]["expiring_within_90_days"] == 1
     assert data["copil_actions"] == {"open": 3, "late": 2}
+    # Counts of conventions and actions, not of people: not masked.
+    masked = report.build(parse_quarter("2026-Q3"), None, AS_OF, mask_threshold=5)
+    assert masked["conventions"]["active"] == 2 and masked["copil_actions"] == {"open": 3, "late": 2}
 
 
 def test_attaching_a_report_to_a_meeting_freezes_it(client, departement):
