@@ -34,6 +34,9 @@ CONVENTION_LABELS = {
 ACTION_LABELS = {"open": "Actions ouvertes", "late": "Actions en retard"}
 
 
+NO_PREVIOUS = object()
+
+
 @dataclass
 class Table:
     caption: str
@@ -71,21 +74,28 @@ def _bar_value(item):
 def sections(data):
     previous = next(iter(data["trend"].values()), {}) if data.get("trend") else {}
 
-    def key(label, item, previous_item=None):
-        return (label, _value(item), _value(previous_item) if previous_item is not None else "")
+    def key(label, item, previous_item=NO_PREVIOUS):
+        # A masked previous figure is shown « s »; a figure the trend does not hold, left empty.
+        return (label, _value(item), "" if previous_item is NO_PREVIOUS else _value(previous_item))
 
     result = []
     context = Section("contexte", "Contexte")
     context.key_figures = [
         key("Dossiers suivis", data["caseload"]),
-        key("Nouveaux entrants", data["new_entrants"], previous.get("new_entrants")),
-        key("Accompagnements en cours", data["active_accompaniments"], previous.get("active_accompaniments")),
-        key("Sorties", data["exits"], previous.get("exits")),
+        key("Nouveaux entrants", data["new_entrants"], previous.get("new_entrants", NO_PREVIOUS)),
+        key(
+            "Accompagnements en cours",
+            data["active_accompaniments"],
+            previous.get("active_accompaniments", NO_PREVIOUS),
+        ),
+        key("Sorties", data["exits"], previous.get("exits", NO_PREVIOUS)),
     ]
     result.append(context)
 
     funnel = Section("orientation", "Orientation des nouveaux entrants")
-    funnel.key_figures = [key(LABELS["orientation_rate"], data["orientation_rate"], previous.get("orientation_rate"))]
+    funnel.key_figures = [
+        key(LABELS["orientation_rate"], data["orientation_rate"], previous.get("orientation_rate", NO_PREVIOUS))
+    ]
     funnel_rows = [(label, data["funnel"].get(code)) for code, label in FUNNEL_STEPS]
     funnel.tables.append(
         Table(
@@ -133,7 +143,7 @@ def sections(data):
     contracts = data["contracts"]
     contract_section = Section("contrats", "Contrats d'engagement et heures d'activité")
     contract_section.key_figures = [
-        key("Contrats signés", contracts["signed"], previous.get("contracts_signed")),
+        key("Contrats signés", contracts["signed"], previous.get("contracts_signed", NO_PREVIOUS)),
         key("Contrats à 15 heures ou plus", contracts["at_least_15_hours"]),
     ]
     reduction_rows = [
@@ -155,9 +165,13 @@ def sections(data):
 
     exits = Section("sorties", "Accompagnement et sorties")
     exits.key_figures = [
-        key("Accompagnements en cours", data["active_accompaniments"], previous.get("active_accompaniments")),
-        key("Sorties", data["exits"], previous.get("exits")),
-        key(LABELS["positive_exit_rate"], data["positive_exit_rate"], previous.get("positive_exit_rate")),
+        key(
+            "Accompagnements en cours",
+            data["active_accompaniments"],
+            previous.get("active_accompaniments", NO_PREVIOUS),
+        ),
+        key("Sorties", data["exits"], previous.get("exits", NO_PREVIOUS)),
+        key(LABELS["positive_exit_rate"], data["positive_exit_rate"], previous.get("positive_exit_rate", NO_PREVIOUS)),
         key(LABELS["mean_accompaniment_months"] + " (mois)", data["mean_accompaniment_months"]),
     ]
     exit_rows = [(ExitReason(code).label, value) for code, value in data["exits_by_reason"].items() if code != "masked"]
