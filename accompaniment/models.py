@@ -672,6 +672,10 @@ class EpisodeQuerySet(models.QuerySet):
     def open(self):
         return self.filter(ended_on__isnull=True)
 
+    def open_on(self, day):
+        """Episodes in progress at the end of `day` (started by then, not ended by then)."""
+        return self.filter(started_on__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
 
 class Episode(AuditedModel):
     """An accompaniment episode: opens with the first held accompaniment interview after the orientation,

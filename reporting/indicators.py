@@ -11,7 +11,6 @@ primary sector), an organisation or a pathway (those of the orientation in force
 import datetime
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 
 from accompaniment.enums import POSITIVE_EXIT_REASONS, ExitReason, InterviewKind, InterviewStatus
@@ -208,9 +207,7 @@ def journey_figures(period, perimeter, as_of):
     start, end = _range(period, as_of)
     orientations = perimeter.restrict(Orientation.objects.filter(decided_on__gte=start, decided_on__lte=end), as_of)
     by_pathway = dict(orientations.values_list("pathway").annotate(n=Count("pk")).values_list("pathway", "n"))
-    active = perimeter.restrict(
-        Episode.objects.filter(started_on__lte=end).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=end)), as_of
-    ).count()
+    active = perimeter.restrict(Episode.objects.open_on(end), as_of).count()
     exits = perimeter.restrict(Exit.objects.filter(exited_on__gte=start, exited_on__lte=end), as_of)
     by_reason = dict(exits.values_list("reason").annotate(n=Count("pk")).values_list("reason", "n"))
     exits_by_reason = {reason: by_reason.get(reason, 0) for reason in ExitReason.values}
@@ -302,11 +299,3 @@ def compute(period, perimeter, as_of, *, trend=TREND_QUARTERS):
     figures["trend"] = [quarter_figures(earlier, perimeter, as_of, rules) for earlier in period.previous_ones(trend)]
     figures["rules"] = rules
     return figures
-
-
-def model_available(label):
-    try:
-        apps.get_model(label)
-    except LookupError:
-        return False
-    return True

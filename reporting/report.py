@@ -89,10 +89,6 @@ def _register(cells, path, value):
 
 def _relations(cells, body):
     """What a reader can add up or subtract in the report."""
-
-    def parts_sum(total, parts):
-        cells.relation(total, parts)
-
     for prefix, figures in [((), body)] + [(("trend", key), quarter) for key, quarter in body["trend"].items()]:
         p = lambda *keys, prefix=prefix: (*prefix, *keys)  # noqa: E731
         cells.same(p("new_entrants"), p("orientation_rate", "denominator"))
@@ -105,8 +101,8 @@ def _relations(cells, body):
             cells.same(p("new_entrants"), p("funnel", "new_entrants"))
             cells.same(p("orientation_rate", "numerator"), p("funnel", "oriented"))
             reasons = list(figures["exits_by_reason"])
-            parts_sum(p("exits"), [p("exits_by_reason", reason) for reason in reasons])
-            parts_sum(
+            cells.relation(p("exits"), [p("exits_by_reason", reason) for reason in reasons])
+            cells.relation(
                 p("positive_exit_rate", "numerator"),
                 [p("exits_by_reason", reason) for reason in reasons if reason in POSITIVE_EXIT_REASONS],
             )

@@ -6,10 +6,12 @@ import time
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from accompaniment.models import Episode, ReferentAssignment
 from partners.enums import PRIMARY_SECTOR_KIND
-from partners.models import Sector
+from partners.models import Sector, User
 
 from . import pdf, report
 from .indicators import Perimeter
@@ -73,6 +75,25 @@ def freeze(period, perimeter, as_of, *, user, meeting=None):
     name = f"rapport-copil-{period.code or period.start.isoformat()}-{stored.pk}.pdf"
     stored.pdf.save(name, ContentFile(content), save=True)
     return stored
+
+
+def portfolio_load(manager, as_of):
+    """(name, files, active accompaniments) per referent of the teams `manager` manages, on `as_of` (names of
+    agents, not of persons), busiest first."""
+    members = User.objects.filter(teams__manager=manager).distinct()
+    rows = (
+        ReferentAssignment.objects.filter(agent__in=members, designated_on__lte=as_of)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+        .values("agent_id", "agent__first_name", "agent__last_name")
+        .annotate(
+            files=Count("beneficiary", distinct=True),
+            active=Count(
+                "beneficiary", distinct=True, filter=Q(beneficiary__episodes__in=Episode.objects.open_on(as_of))
+            ),
+        )
+        .order_by("-active", "agent__last_name")
+    )
+    return [(f"{row['agent__first_name']} {row['agent__last_name']}", row["files"], row["active"]) for row in rows]
 
 
 def refresh_snapshots(today=None):

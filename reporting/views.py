@@ -3,17 +3,15 @@
 import json
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accompaniment.models import Episode, ReferentAssignment
 from audit.models import Action
 from audit.services import record
 from partners.decorators import role_required
 from partners.enums import Role
-from partners.models import CopilMeeting, User
+from partners.models import CopilMeeting
 
 from . import charts, pdf, presentation, report, services
 from .forms import DashboardFilterForm
@@ -29,23 +27,12 @@ def _filters(request):
     return form, (form.period(), form.perimeter(), form.as_of())
 
 
-def portfolio_load(user, as_of):
-    """Active accompaniments per referent of the teams `user` manages (names of agents, not of persons)."""
-    members = User.objects.filter(teams__manager=user).distinct()
-    in_accompaniment = Episode.objects.filter(started_on__lte=as_of).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=as_of)
+def _json_attachment(data, filename):
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
     )
-    rows = (
-        ReferentAssignment.objects.filter(agent__in=members, designated_on__lte=as_of)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
-        .values("agent_id", "agent__first_name", "agent__last_name")
-        .annotate(
-            files=Count("beneficiary", distinct=True),
-            active=Count("beneficiary", distinct=True, filter=Q(beneficiary__episodes__in=in_accompaniment)),
-        )
-        .order_by("-active", "agent__last_name")
-    )
-    return [(f"{row['agent__first_name']} {row['agent__last_name']}", row["files"], row["active"]) for row in rows]
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @role_required(*READERS)
@@ -64,7 +51,7 @@ def dashboard(request):
             query=request.GET.urlencode(),
         )
         if request.user.has_role(Role.MANAGER):
-            load = portfolio_load(request.user, as_of)
+            load = services.portfolio_load(request.user, as_of)
             context["portfolio"] = load
             context["portfolio_chart"] = charts.horizontal_bars(
                 "chart-portfolio",
@@ -85,11 +72,7 @@ def report_download(request):
     name = f"rapport-copil-{period.code or period.start.isoformat()}"
     record(Action.DOWNLOAD, model=StoredReport, count=0)
     if request.GET.get("format") == "json":
-        response = HttpResponse(
-            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
-        return response
+        return _json_attachment(data, f"{name}.json")
     response = HttpResponse(pdf.report_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
@@ -126,11 +109,7 @@ def frozen_download(request, report_pk):
     if stored.meeting_id and not CopilMeeting.objects.for_user(request.user).filter(pk=stored.meeting_id).exists():
         raise Http404("Rapport introuvable.")
     if request.GET.get("format") == "json":
-        response = HttpResponse(
-            json.dumps(stored.data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="rapport-copil-{stored.pk}.json"'
-        return response
+        return _json_attachment(stored.data, f"rapport-copil-{stored.pk}.json")
     if not stored.pdf:
         raise Http404("Ce rapport n'a pas de PDF.")
     return FileResponse(stored.pdf.open("rb"), as_attachment=True, filename=stored.pdf.name.rsplit("/", 1)[-1])

@@ -11,6 +11,7 @@ Measured through Django's test client as the demo manager and COPIL member (whol
 Each line gives the median and slowest time and the number of SQL statements.
 """
 
+import io
 import statistics
 import tempfile
 import time
@@ -106,8 +107,6 @@ class Command(BaseCommand):
             output = Path(directory) / "rapport.pdf"
             measure(
                 "copil_report --format pdf (calcul compris)",
-                lambda: call_command(
-                    "copil_report", quarter=period.code, output=str(output), stdout=open("/dev/null", "w")
-                ),
+                lambda: call_command("copil_report", quarter=period.code, output=str(output), stdout=io.StringIO()),
                 10,
             )
