@@ -1,5 +1,6 @@
 import os
 
+import factory.random
 import pytest
 from django.conf import settings
 from django.core.files.storage import storages
@@ -67,6 +68,13 @@ def private_storage(tmp_path):
     yield tmp_path / "private"
     storage.__dict__.clear()
     storage.__dict__.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _reproducible_fake_data(request):
+    """Faker and factory_boy draw from a generator seeded by the test's id: a test gets the same names and
+    dates on every run, so a failure can be replayed (a test that needs a name sets it explicitly)."""
+    factory.random.reseed_random(request.node.nodeid)
 
 
 @pytest.fixture(autouse=True)

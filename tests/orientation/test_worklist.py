@@ -66,8 +66,8 @@ def test_unassigned_files_are_flagged_and_can_be_listed_alone(client, officer):
 
 def test_the_worklist_filters_by_sector_commune_wait_and_text(client, officer, aix, marseille_sud):
     _file(50, last_name="Martin", first_name="Jeanne")
-    _file(20, last_name="Bernard")
-    _file(45, last_name="Aixois", commune=commune("13001"))
+    _file(20, last_name="Bernard", first_name="Paul")
+    _file(45, last_name="Aixois", first_name="Louis", commune=commune("13001"))
     client.force_login(officer)
     assert _names(client.get(URL, {"sector": aix.pk})) == ["Aixois"]
     assert _names(client.get(URL, {"commune": commune("13208").pk})) == ["Martin", "Bernard"]
