@@ -39,6 +39,9 @@ CRECHE_NAMES = ("Les Petits Pas", "Les Lucioles", "Arc-en-ciel", "Les Cigales", 
 CALANQUETS_DISTRICTS = ("CAS-MRS-SUD", "CAS-MRS-CENTRE", "CAS-MRS-EST")
 # Hours since the fresh emergencies were filed: one late, two within their 24 hours, one waiting for the CAF.
 FRESH_HOURS = (30, 4, 15, 1)
+# The showcase placement at Les Calanquets: a child of this age, whose request was filed this many days ago.
+SHOWCASE_MIN_AGE_MONTHS, SHOWCASE_MAX_AGE_MONTHS = 6, 28
+SHOWCASE_FILED_DAYS_AGO = 60
 HOURS = ("Du lundi au vendredi, de 8 h 30 à 17 h", "Lundi, mardi et jeudi, de 9 h à 16 h", "Le matin, de 8 h à 12 h")
 
 
@@ -162,19 +165,23 @@ def _providers(context):
     return by_sector
 
 
-def _candidates(context, limit):
-    """Files with a current referent, a known sector, and a child under 10 in the household: one query."""
-    cutoff = add_months(context.today, -118)
+def _candidates(context, limit, *, sectors=None, born_between=None):
+    """Files with a current referent, a known sector (one of `sectors` if given), and a child under 10 in the
+    household (born between the two dates of `born_between` if given): one query."""
+    conditions = {"household__members__birth_date__gt": add_months(context.today, -118)}
+    if sectors is not None:
+        conditions["sector__in"] = sectors
+    if born_between is not None:  # in the same filter() as the child's role: the same member
+        conditions["household__members__birth_date__range"] = born_between
     referent = ReferentAssignment.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)
+    files = Beneficiary.objects.in_scope().filter(
+        sector__isnull=False,
+        household__members__role=MemberRole.CHILD,
+        status_code__in=(Status.ORIENTED, Status.IN_ACCOMPANIMENT),
+        **conditions,
+    )
     return list(
-        Beneficiary.objects.in_scope()
-        .filter(
-            sector__isnull=False,
-            household__members__role=MemberRole.CHILD,
-            household__members__birth_date__gt=cutoff,
-            status_code__in=(Status.ORIENTED, Status.IN_ACCOMPANIMENT),
-        )
-        .annotate(
+        files.annotate(
             referent_id=Subquery(referent.values("agent_id")[:1]),
         )
         .filter(referent_id__isnull=False)
@@ -191,6 +198,16 @@ def _candidates(context, limit):
     )
 
 
+def _calanquets_showcase(context):
+    """A toddler of Les Calanquets' districts, placed there two months ago: creche@ always has a placement to
+    follow, whatever the draw (None when the demo has no such child)."""
+    today = context.today
+    born_between = (add_months(today, -SHOWCASE_MAX_AGE_MONTHS), add_months(today, -SHOWCASE_MIN_AGE_MONTHS))
+    sectors = [context.sectors[code].pk for code in CALANQUETS_DISTRICTS if code in context.sectors]
+    found = _candidates(context, 1, sectors=sectors, born_between=born_between)
+    return found[0] if found else None
+
+
 def _at(day, hour):
     return datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=timezone.get_default_timezone())
 
@@ -201,6 +218,10 @@ def seed(context):
     target = max(MIN_REQUESTS, min(MAX_REQUESTS, int(context.beneficiaries * REQUESTS_PER_FILE)))
     candidates = _candidates(context, target)
     rng.shuffle(candidates)
+    showcase = _calanquets_showcase(context)
+    if showcase is not None:  # right after the fresh emergencies
+        candidates = [row for row in candidates if row[0] != showcase[0]]
+        candidates.insert(len(FRESH_HOURS), showcase)
     coordinator = context.users.get("coordination.avip")
     caf_agent = context.users.get("caf")
     used_files, requests, placements = set(), [], []
@@ -218,8 +239,11 @@ def seed(context):
             continue
         used_files.add(file_id)
         fresh = len(requests) < len(FRESH_HOURS)  # the coordinator's worklist today: fresh emergencies first
+        showcased = showcase is not None and file_id == showcase[0] and not fresh
         created_on = today - datetime.timedelta(days=rng.randint(0, 330))  # by the file's referent of today
         emergency = fresh or rng.random() < 0.25
+        if showcased:
+            created_on, emergency = today - datetime.timedelta(days=SHOWCASE_FILED_DAYS_AGO), False
         if fresh:
             created_at = timezone.now() - datetime.timedelta(hours=FRESH_HOURS[len(requests)])
             created_on = timezone.localdate(created_at)
@@ -228,10 +252,11 @@ def seed(context):
             starts_on = created_on + datetime.timedelta(days=1)
             ends_on = starts_on
         else:
-            kind = RequestKind.PERENNE if rng.random() < 0.7 else RequestKind.OCCASIONNEL
+            kind = RequestKind.PERENNE if rng.random() < 0.7 or showcased else RequestKind.OCCASIONNEL
             starts_on = created_on + datetime.timedelta(days=rng.randint(5, 20))
             young = age_in_months(birth_date, starts_on) < 36
-            provider_kind = ProviderKind.CRECHE if young and rng.random() < 0.7 else ProviderKind.CHILDMINDER
+            in_creche = young and (rng.random() < 0.7 or showcased)
+            provider_kind = ProviderKind.CRECHE if in_creche else ProviderKind.CHILDMINDER
             purpose = rng.choice((Purpose.FORMATION, Purpose.EMPLOI, Purpose.EMPLOI))
             ends_on = default_contract_end(starts_on)
         if age_in_months(birth_date, starts_on) < 0:
@@ -256,7 +281,7 @@ def seed(context):
         )
         requests.append(request)
         age_days = (today - created_on).days
-        roll = rng.random()
+        roll = 0.5 if showcased else rng.random()  # the showcase is eligible and placed
         if fresh:
             if FRESH_HOURS[len(requests) - 1] < 3:
                 continue  # waiting for the CAF's check

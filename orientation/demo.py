@@ -25,7 +25,10 @@ so nothing is audited: demo data is not an agent's action.
 
 The named referents of the README see a meaningful caseload at the default size: `SHOWCASE_CASELOADS`
 makes each the current referent of a few dozen files of their own territory first, then of the rest of
-Marseille when their territory has too few (their organisation then leads those files).
+Marseille when their territory has too few (their organisation then leads those files). One of those files
+was oriented about two weeks before the demo's day, its referent named and its first interview booked in the
+days to come (`JourneyDrawer.draw_recent`): whatever the day of the demo, each named referent has a file whose
+`entry_15d` deadline is due soon, beside the late ones the history leaves.
 """
 
 import datetime
@@ -90,6 +93,8 @@ CCAS = "CCAS-MARSEILLE"
 SHOWCASE_CASELOADS = (("referent", 30), ("conseiller.ft", 30))
 SHOWCASE_ACCOMPANIED = 2 / 3  # at most this share in accompaniment: the others wait for a first interview
 SHOWCASE_SCAN = 40  # candidates drawn per file wanted, at most, looking for files of other statuses
+RECENT_ORIENTATION_DAYS = 13  # a showcase file oriented this long ago: `entry_15d` (15 days) is due soon
+RECENT_FIRST_INTERVIEW_IN = 3  # …and its first accompaniment interview is booked this many days ahead
 
 # The journey, in named delays (days) and shares ----------------------------------------------------------
 CAF_RIGHTS_SHARE = 0.3
@@ -528,6 +533,11 @@ def _weekday(day):
     return day + DAYS[WEEKEND_SHIFT[day.weekday()]]
 
 
+def _weekday_before(day):
+    """A working day on or before `day`: a weekend moves back to the Friday."""
+    return day - DAYS[(0, 0, 0, 0, 0, 1, 2)[day.weekday()]]
+
+
 def _monday(day):
     return day - DAYS[day.weekday()]
 
@@ -662,6 +672,26 @@ class JourneyDrawer:
         if oriented and decided <= end:
             self._accompaniment(journey, rng, facts, decided, pathway, diagnostic, end, closed, leads or {})
         return journey
+
+    def draw_recent(self, facts, rng, leads, pathway):
+        """A file oriented `RECENT_ORIENTATION_DAYS` ago (a Friday when that falls on a weekend) after a
+        diagnostic, its referent named the next working day, its first accompaniment interview booked a few
+        days ahead: its 15-day deadline to enter the accompaniment is due within the warning period."""
+        journey = Journey()
+        decided = _weekday_before(self.today - DAYS[RECENT_ORIENTATION_DAYS])
+        diagnosed = _weekday_before(decided - DAYS[_between(rng, DIAGNOSTIC_BEFORE_DECISION)])
+        diagnostic = self._diagnostic(journey, rng, facts, diagnosed, pathway, self.yesterday, False)
+        orientation = self._orient(journey, rng, facts, decided, pathway, diagnostic, self.yesterday, leads)
+        designated = _weekday(decided + DAYS[1])
+        assignment = self._assign(journey, journey.orientations[orientation][1], designated, orientation)
+        first = _weekday(self.today + DAYS[RECENT_FIRST_INTERVIEW_IN])
+        self._planned(journey, rng, InterviewKind.ACCOMPANIMENT, first, assignment, designated, False)
+        return journey
+
+    def fits_recent(self, facts):
+        """A file can tell that story when it is in scope, assigned, and entered a few weeks before."""
+        latest_flux = self.today - DAYS[RECENT_ORIENTATION_DAYS + DIAGNOSTIC_BEFORE_DECISION[1] + 7]
+        return facts.closed_on is None and facts.district and facts.area and facts.flux_date <= latest_flux
 
     # Before the orientation ---------------------------------------------------------------------------
     def _interview(
@@ -1175,9 +1205,10 @@ class JourneyStep:
         return random.Random(self.base_seed + facts.rank)
 
     def _showcase(self, files):
-        """{file rank: (referent id, leads)}: the named referents' caseloads, files of their own territory
-        first, then of the rest of Marseille, kept when the journey ends with them as current referent; at
-        most two thirds of them in accompaniment while other candidates can be found."""
+        """{file rank: (referent id, leads, recent)}: the named referents' caseloads, files of their own
+        territory first, then of the rest of Marseille, kept when the journey ends with them as current
+        referent; at most two thirds of them in accompaniment while other candidates can be found. `recent`
+        is the pathway of the one file told by `draw_recent`, None for the others."""
         chosen = {}
         for key, size in SHOWCASE_CASELOADS:
             user = self.context.users.get(key)
@@ -1202,8 +1233,13 @@ class JourneyStep:
                 if scanned >= size * SHOWCASE_SCAN and len(others) + len(accompanied) >= size:
                     break
             kept = others[: size - min(len(accompanied), cap)]
-            for rank in kept + accompanied[: size - len(kept)]:
-                chosen[rank] = (user.pk, leads)
+            caseload = kept + accompanied[: size - len(kept)]
+            for rank in caseload:
+                chosen[rank] = (user.pk, leads, None)
+            # One file waiting for its first interview (else any) becomes the recently oriented one.
+            recent = next((rank for rank in caseload if self.drawer.fits_recent(files[rank])), None)
+            if recent is not None:
+                chosen[recent] = (user.pk, leads, Pathway.EMPLOI if family == Pathway.EMPLOI else Pathway.SOCIAL_PRO)
         return chosen
 
     def _people(self, facts, journey, rng, showcase):
@@ -1443,7 +1479,10 @@ class JourneyStep:
             for facts in files:
                 rng = self._rng(facts)
                 chosen = showcase.get(facts.rank)
-                journey = self.drawer.draw(facts, rng, chosen[1] if chosen else None)
+                if chosen and chosen[2]:
+                    journey = self.drawer.draw_recent(facts, rng, chosen[1], chosen[2])
+                else:
+                    journey = self.drawer.draw(facts, rng, chosen[1] if chosen else None)
                 agents, roles, officers = self._people(facts, journey, rng, chosen)
                 self._write(writers, facts, journey, agents, roles, officers)
                 if facts.rank % 20_000 == 19_999:

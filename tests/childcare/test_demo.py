@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from freezegun import freeze_time
 
 from accompaniment.models import Deadline
 from childcare.enums import ProviderKind, RequestKind, RequestStatus
@@ -51,3 +52,12 @@ def test_the_coordinators_have_a_worklist_and_see_no_file(seeded):
     creche = User.objects.get(email=f"creche@{partners_demo.DEMO_EMAIL_DOMAIN}")
     assert visible_requests(ChildcareRequest.objects.all(), coordinator).exists()
     assert visible_requests(ChildcareRequest.objects.all(), creche).filter(placements__isnull=False).exists()
+
+
+@pytest.mark.parametrize("day", ["2026-11-20 10:00", "2026-12-05 10:00", "2027-02-28 10:00"])
+def test_the_creche_coordinator_follows_a_placement_whatever_the_day_of_the_demo(db, day):
+    with freeze_time(day):
+        call_command("seed_demo", beneficiaries=300, stdout=StringIO())
+        creche = User.objects.get(email=f"creche@{partners_demo.DEMO_EMAIL_DOMAIN}")
+        placed = visible_requests(ChildcareRequest.objects.all(), creche).filter(placements__isnull=False)
+        assert placed.filter(placements__provider__organisation__code="CRECHE-CALANQUETS").exists()
