@@ -62,8 +62,9 @@ def diagnostic_record(*, beneficiary, by, barriers, participants=(), **fields):
     return diagnostic
 
 
-def comment_visible(barrier, user):
-    """Comments on health and family are readable only by social workers (who may see the file)."""
+def details_visible(barrier, user):
+    """The situations and comments of health and family barriers are readable only by social workers (who may
+    see the file)."""
     return barrier.category not in SENSITIVE_CATEGORIES or sensitive_details_visible(user)
 
 

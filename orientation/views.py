@@ -41,7 +41,7 @@ from .models import Diagnostic, Orientation
 # Who records diagnostics and downloads letters (among the users who may see the file).
 CASEWORKER_ROLES = (Role.REFERENT, Role.ORIENTATION_OFFICER, Role.MANAGER)
 
-MASKED_COMMENT = "Commentaire confidentiel (réservé aux travailleurs sociaux)"
+MASKED_DETAILS = "Situations et commentaire confidentiels (réservés aux travailleurs sociaux)"
 NOTIFY_PREFIX = "notification"
 LEVEL_BADGES = {
     BarrierLevel.STRONG: "text-bg-danger",
@@ -71,7 +71,8 @@ def _visible_orientation(user, pk):
 # Barriers, masked for whoever is not a social worker ---------------------------------------------------------
 @dataclass(frozen=True)
 class BarrierRow:
-    """What a template may show of a barrier: its comment is masked unless the user may read it."""
+    """What a template may show of a barrier: the situations and the comment of a sensitive category (health,
+    family) are left out unless the user may read them; `details_masked` says that some exist."""
 
     category: str
     label: str
@@ -80,7 +81,7 @@ class BarrierRow:
     sensitive: bool
     situations: tuple[str, ...]
     comment: str
-    comment_masked: bool
+    details_masked: bool
     is_open: bool
     lifted_on: object = None
 
@@ -97,7 +98,8 @@ def barrier_rows(barriers, user):
     """Rows strongest first, then in the categories' order. `barriers` should prefetch `situations`."""
     rows = []
     for barrier in sorted(barriers, key=lambda b: (BARRIER_LEVEL_RANK[b.level], CATEGORY_ORDER[b.category])):
-        visible = services.comment_visible(barrier, user)
+        visible = services.details_visible(barrier, user)
+        situations = tuple(s.label for s in barrier.situations.all())
         rows.append(
             BarrierRow(
                 category=barrier.category,
@@ -105,9 +107,9 @@ def barrier_rows(barriers, user):
                 level=barrier.level,
                 level_label=barrier.get_level_display(),
                 sensitive=barrier.is_sensitive,
-                situations=tuple(s.label for s in barrier.situations.all()),
+                situations=situations if visible else (),
                 comment=barrier.comment if visible else "",
-                comment_masked=bool(barrier.comment) and not visible,
+                details_masked=bool(barrier.comment or situations) and not visible,
                 is_open=barrier.is_open,
                 lifted_on=barrier.lifted_on,
             )

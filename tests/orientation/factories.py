@@ -6,12 +6,13 @@ import factory
 from factory.django import DjangoModelFactory
 
 from orientation.enums import BarrierCategoryCode, BarrierLevel, Pathway
-from orientation.models import Diagnostic, DiagnosticBarrier, Orientation
+from orientation.models import BarrierSituation, Diagnostic, DiagnosticBarrier, Orientation
 from tests.factories import BeneficiaryFactory, OrganisationFactory, UserFactory
 
 
 class DiagnosticFactory(DjangoModelFactory):
-    """A diagnostic with its eight barriers; `levels` and `comments` map a category code to a value."""
+    """A diagnostic with its eight barriers; `levels`, `comments` and `situations` (codes of the referential)
+    map a category code to a value."""
 
     class Meta:
         model = Diagnostic
@@ -27,7 +28,8 @@ class DiagnosticFactory(DjangoModelFactory):
     def barriers(self, create, extracted, **kwargs):
         levels = (extracted or {}).get("levels", {})
         comments = (extracted or {}).get("comments", {})
-        DiagnosticBarrier.objects.bulk_create(
+        situations = (extracted or {}).get("situations", {})
+        barriers = DiagnosticBarrier.objects.bulk_create(
             DiagnosticBarrier(
                 diagnostic=self,
                 category=code,
@@ -36,6 +38,9 @@ class DiagnosticFactory(DjangoModelFactory):
             )
             for code in BarrierCategoryCode.values
         )
+        for barrier in barriers:
+            if codes := situations.get(barrier.category):
+                barrier.situations.set(BarrierSituation.objects.filter(code__in=codes))
 
 
 class OrientationFactory(DjangoModelFactory):

@@ -10,7 +10,7 @@ from audit.models import Action, AuditLog
 from orientation.enums import BarrierCategoryCode, BarrierLevel
 from orientation.forms import DiagnosticForm
 from orientation.models import BarrierSituation, Diagnostic
-from orientation.views import MASKED_COMMENT, file_sections_context
+from orientation.views import MASKED_DETAILS, file_sections_context
 from partners.enums import Role
 from tests.factories import BeneficiaryFactory, UserFactory
 
@@ -20,6 +20,9 @@ from .factories import DiagnosticFactory
 HEALTH_SECRET = "Suivi psychiatrique depuis 2024"
 FAMILY_SECRET = "Violences conjugales signalées"
 HOUSING_NOTE = "Hébergée chez sa sœur"
+HEALTH_SITUATION = "Conduites addictives"
+FAMILY_SITUATION = "Enfant en situation de handicap"
+HOUSING_SITUATION = "Hébergé chez un tiers"
 
 
 def _diagnostic_data(**overrides):
@@ -52,6 +55,7 @@ def sensitive_diagnostic(file, referent):
         barriers={
             "levels": {"health": BarrierLevel.STRONG, "family": BarrierLevel.MEDIUM, "housing": BarrierLevel.STRONG},
             "comments": {"health": HEALTH_SECRET, "family": FAMILY_SECRET, "housing": HOUSING_NOTE},
+            "situations": {"health": ["hea_addiction"], "family": ["fam_disabled_child"], "housing": ["hou_hosted"]},
         },
     )
 
@@ -195,26 +199,27 @@ def _every_rendering(client, user, diagnostic):
     }
 
 
-def test_a_france_travail_counsellor_never_reads_health_or_family_comments(
+def test_a_france_travail_counsellor_never_reads_health_or_family_comments_nor_situations(
     client, referent, ft_counsellor, sensitive_diagnostic
 ):
     give_access(sensitive_diagnostic.beneficiary, ft_counsellor, referent)
     renderings = _every_rendering(client, ft_counsellor, sensitive_diagnostic)
     for where, html in renderings.items():
-        assert HEALTH_SECRET not in html, where
-        assert FAMILY_SECRET not in html, where
+        for secret in (HEALTH_SECRET, FAMILY_SECRET, HEALTH_SITUATION, FAMILY_SITUATION):
+            assert secret not in html, where
     for where in ("page", "fragment", "partials"):
-        assert renderings[where].count(MASKED_COMMENT) == 2, where
+        assert renderings[where].count(MASKED_DETAILS) == 2, where  # they know that details exist
         assert HOUSING_NOTE in renderings[where], where  # not sensitive: readable
+        assert HOUSING_SITUATION in renderings[where], where
 
 
 def test_a_social_worker_reads_health_and_family_comments(client, social_worker, sensitive_diagnostic, referent):
     give_access(sensitive_diagnostic.beneficiary, social_worker, referent)
     renderings = _every_rendering(client, social_worker, sensitive_diagnostic)
     for where in ("page", "fragment", "partials"):
-        assert HEALTH_SECRET in renderings[where], where
-        assert FAMILY_SECRET in renderings[where], where
-        assert MASKED_COMMENT not in renderings[where], where
+        for secret in (HEALTH_SECRET, FAMILY_SECRET, HEALTH_SITUATION, FAMILY_SITUATION):
+            assert secret in renderings[where], where
+        assert MASKED_DETAILS not in renderings[where], where
 
 
 def test_the_timeline_never_carries_barrier_comments(client, referent, sensitive_diagnostic):
