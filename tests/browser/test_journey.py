@@ -48,6 +48,8 @@ def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server,
     assert status_of(file) == Status.TO_ORIENT
 
     # The orientation officer: the worklist, a quick decision, the letter, the referent.
+    page.goto(f"{live_server.url}/connexion/")
+    assert_accessible(page, "la page de connexion")
     login(page, officer, DEFAULT_PASSWORD)
     page.goto(f"{live_server.url}/orientation/")
     assert_accessible(page, "la liste des dossiers à orienter")
@@ -56,6 +58,7 @@ def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server,
     row.get_by_label("Organisme référent").select_option(label=departement.name)
     row.get_by_role("button", name="Orienter").click()
     expect(page.get_by_text(re.compile("Orienté vers"))).to_be_visible()
+    assert_accessible(page, "la liste après la décision")
     assert status_of(file) == Status.ORIENTED
 
     page.goto(file_url)
@@ -66,17 +69,21 @@ def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server,
         assert pdf.read(4) == b"%PDF"
     page.get_by_role("button", name="Enregistrer l'envoi du courrier").click()
     expect(page.get_by_text("Date de notification enregistrée.")).to_be_visible()
+    assert_accessible(page, "la fiche après l'envoi du courrier")
 
     page.get_by_role("link", name="Désigner le référent").click()
     assert_accessible(page, "la désignation du référent")
     choose(page.get_by_role("combobox", name=re.compile("Référent")), "Rachida Référente")
     page.get_by_role("button", name="Enregistrer la désignation").click()
     expect(page.get_by_text(re.compile("Rachida Référente")).first).to_be_visible()
+    assert_accessible(page, "la fiche après la désignation")
     page.get_by_role("button", name="Se déconnecter").click()
 
     # The referent: the tripartite diagnostic.
     login(page, referent, DEFAULT_PASSWORD)
+    assert_accessible(page, "l'accueil de la référente")
     page.goto(file_url)
+    assert_accessible(page, "la fiche vue par la référente")
     page.get_by_role("link", name=re.compile("diagnostic", re.IGNORECASE)).first.click()
     assert_accessible(page, "le formulaire de diagnostic")
     page.get_by_label("Lieu").fill("Agence du Prado")
@@ -87,6 +94,7 @@ def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server,
     page.get_by_role("group", name=re.compile("Santé")).get_by_label("Moyen").check()
     page.get_by_role("button", name="Enregistrer le diagnostic").click()
     expect(page.get_by_text(re.compile("Le diagnostic du .* est enregistré"))).to_be_visible()
+    assert_accessible(page, "la fiche après le diagnostic")
 
     # A held accompaniment interview opens the accompaniment.
     page.get_by_role("link", name="Nouvel entretien").click()
@@ -97,6 +105,7 @@ def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server,
     page.get_by_label("Conclusion").fill("Projet d'emploi dans la logistique")
     page.get_by_role("button", name="Enregistrer l'entretien").click()
     expect(page.get_by_text(re.compile("Entrée en accompagnement le"))).to_be_visible()
+    assert_accessible(page, "la page après l'entretien")
     assert status_of(file) == Status.IN_ACCOMPANIMENT
 
     # The commitment contract, 15 hours a week, and two activities with hours done.
@@ -108,14 +117,18 @@ def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server,
     in_four_weeks = (timezone.localdate() + datetime.timedelta(days=28)).strftime("%d/%m/%Y")
     expect(page.get_by_role("heading", name="Contrat d'engagement", level=1)).to_be_visible()
     assert_accessible(page, "la page du contrat")
+    contract = Beneficiary.objects.get(pk=file.pk).contracts.get()
+    assert contract.weekly_hours == 15 and contract.hours_reduction_reason == ""
     for kind, title in (("Atelier CV et candidature", "Atelier CV du mardi"), ("Formation", "Cariste CACES")):
         page.get_by_role("link", name=re.compile("Ajouter une activité")).first.click()
+        assert_accessible(page, f"le formulaire d'activité ({title})")
         page.get_by_label("Type d'activité").select_option(label=kind)
         page.get_by_label("Intitulé").fill(title)
         page.get_by_label("Fin", exact=False).last.fill(in_four_weeks)
         page.get_by_label("Heures prévues par semaine").fill("8" if kind == "Formation" else "7")
         page.get_by_role("button", name=re.compile("Ajouter|Enregistrer")).click()
         expect(page.get_by_role("rowheader", name=re.compile(title)).first).to_be_visible()
+        assert_accessible(page, f"la page du contrat après l'activité {title}")
     choose(page.get_by_role("combobox", name=re.compile(r"^\s*Activité")), "Cariste CACES")
     page.get_by_label("Heures réalisées").fill("6")
     page.get_by_role("button", name="Enregistrer les heures").click()
@@ -129,6 +142,7 @@ def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server,
     page.get_by_label(re.compile("^Emploi durable")).check()
     page.get_by_role("button", name="Enregistrer la sortie").click()
     expect(page.get_by_text(re.compile("Sortie : Emploi durable")).first).to_be_visible()
+    assert_accessible(page, "la page après la sortie")
     assert status_of(file) == Status.EXITED
 
     # The story, on the file page.
@@ -140,6 +154,7 @@ def test_a_new_entrant_goes_from_orientation_to_a_durable_job(page, live_server,
         "Courrier de notification envoyé",
         "Référent désigné",
         "Diagnostic tripartite",
+        "Entretien tenu : Entretien d'accompagnement",
         "Entrée en accompagnement",
         "Contrat signé",
         "Activité ajoutée : Atelier CV du mardi",
