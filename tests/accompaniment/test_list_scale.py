@@ -1,5 +1,7 @@
-"""The list page runs the same number of SQL queries with 100 and with 200,000 files, with and without its
-filters (the status and referent filters included)."""
+"""The list page runs the same number of SQL queries with 5, 100 and 200,000 files, with and without its
+filters (the status and referent filters included): 5 files fill part of a page, 100 fill it (a query per
+row would show), 200,000 make every table large. Some files are oriented, with a referent and an accompaniment
+episode, so that the page's pathway, referent and status columns read what they show."""
 
 import datetime
 import random
@@ -7,8 +9,13 @@ import random
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from freezegun import freeze_time
 
+from accompaniment import services
+from accompaniment.enums import InterviewKind, InterviewStatus
 from accompaniment.models import Beneficiary
+from orientation.enums import Pathway
+from orientation.services import orientation_decide
 from partners.enums import Role
 from partners.models import Commune
 from tests.factories import BeneficiaryFactory, UserFactory
@@ -47,11 +54,31 @@ def _queries_of(client, url):
     return len(context.captured_queries)
 
 
-def test_list_page_runs_the_same_number_of_queries_with_100_and_200000_files(client, departement, referent):
+def _followed(file, *, officer, referent, organisation, accompanied):
+    day = datetime.date(2026, 10, 1)
+    orientation_decide(
+        beneficiary=file, pathway=Pathway.SOCIAL_PRO, organisation=organisation, decided_on=day, by=officer
+    )
+    services.referent_designate(beneficiary=file, agent=referent, designated_on=day, by=officer)
+    if accompanied:
+        services.interview_record(
+            beneficiary=file,
+            by=referent,
+            kind=InterviewKind.ACCOMPANIMENT,
+            scheduled_for=datetime.datetime(2026, 10, 5, 9, 30, tzinfo=datetime.UTC),
+            status=InterviewStatus.HELD,
+            held_on=datetime.date(2026, 10, 5),
+        )
+
+
+@freeze_time("2026-11-20 10:00")
+def test_list_page_runs_the_same_number_of_queries_with_5_100_and_200000_files(client, departement, referent):
     officer = UserFactory(organisation=departement, roles=[Role.ORIENTATION_OFFICER])
     marseille_8 = Commune.objects.get(insee_code="13208")
-    first = BeneficiaryFactory(created_by=referent)
-    _bulk_files(99, created_by=referent, sector=first.sector, commune=marseille_8)
+    for index in range(5):  # every URL below finds rows, already with 5 files
+        file = BeneficiaryFactory(created_by=referent, last_name="Martin" if index < 2 else "Durand")
+        if index:
+            _followed(file, officer=officer, referent=referent, organisation=departement, accompanied=index % 2)
     client.force_login(officer)
     urls = [
         reverse("accompaniment:list"),
@@ -62,9 +89,18 @@ def test_list_page_runs_the_same_number_of_queries_with_100_and_200000_files(cli
         reverse("accompaniment:list") + "?referent=aucun",
         reverse("accompaniment:list") + f"?referent={referent.pk}&status=in_accompaniment",
     ]
-    with_100 = [_queries_of(client, url) for url in urls]
+    with_5 = [_queries_of(client, url) for url in urls]
 
-    _bulk_files(TOTAL - 100, created_by=referent, sector=first.sector, commune=marseille_8)
+    sector = Beneficiary.objects.first().sector
+    for _ in range(60):
+        file = BeneficiaryFactory(created_by=referent)
+        _followed(file, officer=officer, referent=referent, organisation=departement, accompanied=file.pk % 2)
+    _bulk_files(35, created_by=referent, sector=sector, commune=marseille_8)
+    assert Beneficiary.objects.count() == 100
+    with_100 = [_queries_of(client, url) for url in urls]
+    assert with_5 == with_100
+
+    _bulk_files(TOTAL - 100, created_by=referent, sector=sector, commune=marseille_8)
     assert Beneficiary.objects.count() == TOTAL
     with_200000 = [_queries_of(client, url) for url in urls]
     assert with_100 == with_200000
