@@ -797,6 +797,9 @@ class FluxImport:
         )
         writes = _Writes()
         for record, household in to_apply:
+            if rejection := self._ambiguous_match(record, household, index):
+                result.rejections.append(rejection)
+                continue
             outcome = self._apply_household(record, household, index, writes)
             setattr(result, outcome, getattr(result, outcome) + 1)
         result.files_created += len(writes.new_files)
@@ -812,6 +815,41 @@ class FluxImport:
             f"dans le fichier ; seule sa première occurrence ({where}) a été importée. Signalez le doublon à "
             "l'émetteur du flux.",
         )
+
+    def _ambiguous_match(self, record, household, index):
+        """A person with no file of their own (by member link or NIR hash) whose name and birth date match
+        several files of the household, or files created by hand with its CAF number: which one is the person's
+        cannot be told, so the household waits until the duplicate files are merged (a Rejection, else None)."""
+        members = index.members[household.pk] if household is not None else []
+        files = index.files_by_household[household.pk] if household is not None else []
+        candidates = [*files, *index.orphans_by_caf_number.get(record.matricule, [])]
+        for person in record.persons:
+            member = self._find_member(person, members)
+            if (member is not None and member.beneficiary_id) or any(h in index.files_by_hash for h in person.hashes):
+                continue
+            matches = [
+                file
+                for file in candidates
+                if (not file.nir_hash or not person.nir)
+                and _same_person(
+                    person,
+                    normalise_name(file.first_name),
+                    {normalise_name(file.last_name), normalise_name(file.birth_name)} - {""},
+                    file.birth_date,
+                )
+            ]
+            if len(matches) > 1:
+                numbers = ", ".join(f"n° {file.pk}" for file in sorted(matches, key=lambda file: file.pk))
+                return Rejection(
+                    record.position,
+                    record.label,
+                    "Personne/Identification",
+                    f"Foyer {record.label} ({ordinal(record.position)} foyer du fichier) : une personne née le "
+                    f"{french_date(person.birth_date)} correspond par son nom et sa date de naissance à plusieurs "
+                    f"dossiers ({numbers}) ; impossible de savoir lequel est le sien. Le foyer n'a pas été importé : "
+                    "fusionnez ou corrigez les dossiers en double, puis importez de nouveau ce fichier.",
+                )
+        return None
 
     def _apply_household(self, record, household, index, writes):
         """Applies one household; returns "created", "updated" or "unchanged"."""

@@ -8,6 +8,7 @@ import pytest
 
 from accompaniment.enums import ImportStatus
 from accompaniment.models import Beneficiary, Household, HouseholdMember, ImportRejection, RightsStateChange
+from tests.factories import BeneficiaryFactory
 
 from .flux import flux, household, person, valid_nir
 
@@ -133,6 +134,31 @@ def test_a_household_with_no_person_is_rejected(run_flux):
     rejection = _import_with_one_bad(run_flux, household("0000002", persons=[]))
     assert rejection.element == "Personne"
     assert "aucune personne (élément Personne absent) : le foyer ne peut pas être appliqué" in rejection.reason
+
+
+def test_an_ambiguous_name_and_birth_date_match_rejects_the_household_until_the_duplicates_are_merged(
+    run_flux, referent
+):
+    twins = [
+        BeneficiaryFactory(
+            created_by=referent,
+            first_name="Claire",
+            last_name="Martin",
+            birth_date=datetime.date(1988, 4, 12),
+            caf_number="0000002",
+        )
+        for _ in range(2)
+    ]
+    rejection = _import_with_one_bad(run_flux, household("0000002", persons=[person(nir="2880413055444")]))
+
+    assert rejection.element == "Personne/Identification"
+    assert "correspond par son nom et sa date de naissance à plusieurs dossiers" in rejection.reason
+    assert f"n° {twins[0].pk}, n° {twins[1].pk}" in rejection.reason
+    assert "fusionnez ou corrigez les dossiers en double" in rejection.reason
+    for file in twins:  # neither was given the household, nor the NIR
+        file.refresh_from_db()
+        assert file.household_id is None and not file.nir_hash
+    assert Beneficiary.objects.count() == 4  # the two hand-made files, and the files of the two valid households
 
 
 def test_a_household_that_cannot_be_identified_is_rejected(run_flux):
