@@ -2,8 +2,10 @@
 `avip_review_6m` (a placement reviewed or ended 6 months after its start). The default rules become
 `DeadlineRule` versions through childcare/migrations/0002_deadline_rules.py; from then on they are data.
 
-Who is told: for a request, its requester and the childcare coordinators of its commune's sectors; for a
-placement, the coordinators of its provider's organisation and the file's current referent.
+Who is told: for a request, its requester, the childcare coordinators of its commune's sectors and — while
+the request still waits for the CAF's eligibility check, which only they can make — the CAF agents whose
+organisation covers the request's sector or commune (as `permissions.visible_requests` lets them see it); for
+a placement, the coordinators of its provider's organisation and the file's current referent.
 """
 
 from django.db.models import F, OuterRef, Subquery
@@ -14,13 +16,19 @@ from accompaniment.bulk_sql import DayStart
 from accompaniment.enums import DelayUnit, WarningUnit
 from partners.enums import Role
 
-from .enums import RequestKind
+from .enums import RequestKind, RequestStatus
 from .models import ChildcareRequest, Placement
 
 REQUEST_PATH = "deadline__beneficiary__childcare_requests"
 PLACEMENT_PATH = f"{REQUEST_PATH}__placements"
 COORDINATORS_OF_COMMUNE = "deadline__beneficiary__commune__sector_memberships__sector__organisations__members"
 CURRENT = "deadline__beneficiary__referent_assignments"
+# The members of the organisations covering a request, as `permissions.visible_requests` reaches it: those of
+# its sector, and those of a sector (a CAF territory, of another kind) holding its commune.
+MEMBERS_COVERING_REQUEST = (
+    f"{REQUEST_PATH}__sector__organisations__members",
+    f"{REQUEST_PATH}__commune__sector_memberships__sector__organisations__members",
+)
 
 
 def request_recipients(alerts):
@@ -34,7 +42,19 @@ def request_recipients(alerts):
     coordinators = alerts.filter(
         **{f"{COORDINATORS_OF_COMMUNE}__role_assignments__role": Role.CHILDCARE_COORDINATOR}
     ).annotate(recipient_id=F(f"{COORDINATORS_OF_COMMUNE}__id"), queue=engine.text(""))
-    return [requester, coordinators]
+    return [requester, coordinators, *(_caf_agents(alerts, members) for members in MEMBERS_COVERING_REQUEST)]
+
+
+def _caf_agents(alerts, members):
+    """The CAF agents who must check the eligibility of a request still waiting for it (one filter() call: the
+    request of the alert, its status and the agent are read on the same joined rows)."""
+    return alerts.filter(
+        **{
+            f"{REQUEST_PATH}__pk": F("deadline__subject_id"),
+            f"{REQUEST_PATH}__status": RequestStatus.SUBMITTED,
+            f"{members}__role_assignments__role": Role.CAF_AGENT,
+        }
+    ).annotate(recipient_id=F(f"{members}__id"), queue=engine.text(""))
 
 
 def placement_recipients(alerts):

@@ -208,6 +208,18 @@ def _calanquets_showcase(context):
     return found[0] if found else None
 
 
+def _renewable(provider, birth_date, starts_on, ends_on, free):
+    """The checks of `services.placement_review` for a renewal: the label valid on its first day, the child
+    still in the provider's age range (a crèche child may have turned 3), a free AVIP place (`free`, the seed's
+    count of running placements). Otherwise the review ends the placement."""
+    months = age_in_months(birth_date, starts_on)
+    return (
+        provider.label_valid_on(starts_on)
+        and provider.min_age_months <= months <= provider.max_age_months
+        and free(provider, starts_on, ends_on)
+    )
+
+
 def _at(day, hour):
     return datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=timezone.get_default_timezone())
 
@@ -337,14 +349,15 @@ def seed(context):
         end = ends_on
         if not emergency and add_months(starts_on, 6) <= today - datetime.timedelta(days=10):
             placement.reviewed_on = add_months(starts_on, 6) - datetime.timedelta(days=rng.randint(0, 12))
-            if rng.random() < 0.3:
+            renewal_start = ends_on + datetime.timedelta(days=1)
+            renewal_end = default_contract_end(renewal_start)
+            if rng.random() < 0.3 and _renewable(provider, birth_date, renewal_start, renewal_end, free):
                 placement.review_decision = ReviewDecision.RENEW
-                renewal_start = ends_on + datetime.timedelta(days=1)
                 renewal = Placement(
                     request=request,
                     provider=provider,
                     starts_on=renewal_start,
-                    ends_on=default_contract_end(renewal_start),
+                    ends_on=renewal_end,
                     renewal_of=placement,
                     created_by=coordinator,
                     created_at=_at(placement.reviewed_on, 10),

@@ -1,10 +1,11 @@
 """Writes of the childcare app: a request filed, its eligibility decided by the CAF, its answer (a placement
 or a refusal), a placement's review and end. Eligibility and capacity rules live here, with French messages.
 
-Capacity holds under concurrency: `placement_create` locks the provider's row (SELECT … FOR UPDATE) in the
-transaction that counts its running placements and inserts the new one, so two coordinators placing into the
-last free place at the same moment end with one placement and one clear refusal. On SQLite, whose writers
-are serialised by IMMEDIATE transactions, the lock is a no-op and the count is right anyway.
+Capacity holds under concurrency: `placement_create` and a renewal at review (`placement_review`) lock the
+provider's row (SELECT … FOR UPDATE) in the transaction that counts its running placements and inserts the new
+one, so two coordinators placing into the last free place at the same moment end with one placement and one
+clear refusal. On SQLite, whose writers are serialised by IMMEDIATE transactions, the lock is a no-op and the
+count is right anyway.
 """
 
 import datetime
@@ -199,7 +200,12 @@ def check_provider_fits(*, provider, request, starts_on):
         raise ValidationError({"provider": text})
     months = age_in_months(request.child_birth_date, starts_on)
     if provider.kind == ProviderKind.CRECHE and months >= MAX_CRECHE_AGE_YEARS * 12:
-        raise ValidationError({"provider": "Une crèche accueille les enfants de moins de 3 ans."})
+        raise ValidationError(
+            {
+                "provider": f"Une crèche accueille les enfants de moins de 3 ans : {request.child_first_name} a "
+                f"{months // 12} ans au {starts_on:%d/%m/%Y}."
+            }
+        )
     if not provider.min_age_months <= months <= provider.max_age_months:
         raise ValidationError(
             {
@@ -209,10 +215,44 @@ def check_provider_fits(*, provider, request, starts_on):
         )
 
 
+def check_provider_serves(*, provider, request):
+    """The provider takes children of the request's sector (one of its sectors is the request's, or holds its
+    commune): a coordinator does not place a child of Aix in a crèche of Marseille."""
+    serving = Provider.objects.filter(pk=provider.pk).serving(
+        sector_id=request.sector_id, commune_id=request.commune_id
+    )
+    if not serving.exists():
+        where = request.sector or request.commune
+        raise ValidationError(
+            {
+                "provider": f"{provider} n'accueille pas les enfants "
+                + (f"du secteur de cette demande ({where})." if where else "de ce secteur.")
+            }
+        )
+
+
 def free_places(provider, starts_on, ends_on):
     return (
         provider.avip_places - Placement.objects.running_between(starts_on, ends_on).filter(provider=provider).count()
     )
+
+
+def check_free_place(*, provider, starts_on, ends_on, otherwise):
+    """At least one AVIP place free at the provider between the dates. Call it with the provider's row locked
+    (`_locked_provider`), in the transaction that inserts the placement."""
+    if free_places(provider, starts_on, ends_on) <= 0:
+        raise ValidationError(
+            {
+                "provider": f"Plus aucune place AVIP libre chez {provider} du {starts_on:%d/%m/%Y} au "
+                f"{ends_on:%d/%m/%Y} (la dernière vient peut-être d'être attribuée) : {otherwise}"
+            }
+        )
+
+
+def _locked_provider(provider_id):
+    """The provider's row, locked until the end of the transaction: whoever counts its running placements
+    next waits for this transaction's placement (the capacity rule under concurrency)."""
+    return Provider.objects.select_for_update().get(pk=provider_id)
 
 
 @transaction.atomic
@@ -224,21 +264,21 @@ def placement_create(*, request, provider, by, starts_on=None, ends_on=None):
         ends_on = request.ends_on if request.is_emergency else default_contract_end(starts_on)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": "La fin de l'accueil doit suivre son début."})
-    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    provider = _locked_provider(provider.pk)
     request = _locked_request(request)
     if request.status == RequestStatus.SUBMITTED:
         raise ValidationError("La CAF n'a pas encore confirmé l'éligibilité de cette demande.")
     if not request.is_open:
         raise ValidationError("Cette demande a déjà reçu une réponse.")
+    check_provider_serves(provider=provider, request=request)
     check_provider_fits(provider=provider, request=request, starts_on=starts_on)
-    if free_places(provider, starts_on, ends_on) <= 0:
-        raise ValidationError(
-            {
-                "provider": f"Plus aucune place AVIP libre chez {provider} du {starts_on:%d/%m/%Y} au "
-                f"{ends_on:%d/%m/%Y} (la dernière vient peut-être d'être attribuée) : l'accueil n'est pas "
-                "enregistré. Choisissez une autre structure ou gardez la demande en liste d'attente."
-            }
-        )
+    check_free_place(
+        provider=provider,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        otherwise="l'accueil n'est pas enregistré. Choisissez une autre structure ou gardez la demande en liste "
+        "d'attente.",
+    )
     placement = Placement.objects.create(
         request=request, provider=provider, starts_on=starts_on, ends_on=ends_on, created_by=by
     )
@@ -248,10 +288,35 @@ def placement_create(*, request, provider, by, starts_on=None, ends_on=None):
     return placement
 
 
+def _check_renewal(*, provider, request, starts_on, ends_on):
+    """A renewal is a new parent contract: the checks of a new placement on its first day (label valid, the
+    child's age — a crèche child may have turned 3 —, a free AVIP place), each refusal saying what to do."""
+    try:
+        check_provider_fits(provider=provider, request=request, starts_on=starts_on)
+        check_free_place(
+            provider=provider,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            otherwise="l'enfant ne peut pas y rester au-delà du contrat en cours.",
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            {
+                "decision": [
+                    f"Renouvellement au {starts_on:%d/%m/%Y} impossible. {message} "
+                    "Mettez fin à l'accueil avec la situation du parent ; une nouvelle demande permet de "
+                    "chercher une autre structure."
+                    for message in error.messages
+                ]
+            }
+        ) from error
+
+
 @transaction.atomic
 def placement_review(*, placement, by, decision, reviewed_on, outcome=""):
-    """The review at 6 months: renew (a new placement of 6 months follows this one) or end with an outcome."""
-    placement = Placement.objects.select_for_update().select_related("request", "provider").get(pk=placement.pk)
+    """The review at 6 months: renew (a new placement of 6 months follows this one, if the provider may still
+    take the child then) or end with an outcome."""
+    placement = Placement.objects.select_for_update().select_related("request").get(pk=placement.pk)
     if not placement.awaits_review:
         raise ValidationError("Cet accueil a déjà fait l'objet d'un bilan.")
     if reviewed_on < placement.starts_on:
@@ -260,13 +325,16 @@ def placement_review(*, placement, by, decision, reviewed_on, outcome=""):
     placement.review_decision = decision
     renewal = None
     if decision == ReviewDecision.RENEW:
-        placement.save()
         starts_on = placement.ends_on + datetime.timedelta(days=1)
+        ends_on = default_contract_end(starts_on)
+        provider = _locked_provider(placement.provider_id)
+        _check_renewal(provider=provider, request=placement.request, starts_on=starts_on, ends_on=ends_on)
+        placement.save()
         renewal = Placement.objects.create(
             request=placement.request,
-            provider=placement.provider,
+            provider=provider,
             starts_on=starts_on,
-            ends_on=default_contract_end(starts_on),
+            ends_on=ends_on,
             renewal_of=placement,
             created_by=by,
         )

@@ -282,18 +282,25 @@ class AlertRow:
     request_id: int
 
 
-def coordinator_alerts(user):
-    """The coordinator's unread alerts about requests and placements they see, while their deadline still runs
-    (the alerts page lists alerts of files, which coordinators never see). Two queries."""
-    requests = ChildcareRequest.objects.for_user(user).values("pk")
-    placements = permissions.visible_placements(Placement.objects.all(), user).values("pk")
+def worklist_alerts(user):
+    """The user's unread alerts about what they can act on, while the deadline still runs (the alerts page lists
+    alerts of files, which coordinators and CAF agents never see): for a coordinator, the requests and placements
+    they see; for a CAF agent, the requests still waiting for their eligibility check. Two queries."""
+    requests = ChildcareRequest.objects.for_user(user)
+    subjects = Q(pk__in=[])
+    if permissions.coordinates(user):
+        placements = permissions.visible_placements(Placement.objects.all(), user).values("pk")
+        subjects |= Q(
+            alert__deadline__subject_type=REQUEST_SUBJECT, alert__deadline__subject_id__in=requests.values("pk")
+        )
+        subjects |= Q(alert__deadline__subject_type=PLACEMENT_SUBJECT, alert__deadline__subject_id__in=placements)
+    if permissions.checks_eligibility(user):
+        to_check = requests.filter(status=RequestStatus.SUBMITTED).values("pk")
+        subjects |= Q(alert__deadline__subject_type=REQUEST_SUBJECT, alert__deadline__subject_id__in=to_check)
     notifications = list(
         Notification.objects.unread()
         .filter(recipient=user, alert__deadline__met_at__isnull=True, alert__deadline__cancelled_at__isnull=True)
-        .filter(
-            Q(alert__deadline__subject_type=REQUEST_SUBJECT, alert__deadline__subject_id__in=requests)
-            | Q(alert__deadline__subject_type=PLACEMENT_SUBJECT, alert__deadline__subject_id__in=placements)
-        )
+        .filter(subjects)
         .select_related("alert__deadline__rule")
         .order_by("alert__deadline__due_at", "id")[:WORKLIST_LIMIT]
     )
@@ -323,7 +330,8 @@ class WorkRow:
 @login_required
 def worklist(request):
     """The coordinator's home: emergencies first with the time left, then the oldest; placements to review.
-    CAF agents: the requests waiting for their eligibility decision. Referents: the requests they made."""
+    CAF agents: the requests waiting for their eligibility decision. Both: their deadline alerts on top.
+    Referents: the requests they made."""
     user = request.user
     require(
         permissions.coordinates(user) or permissions.checks_eligibility(user) or permissions.may_request(user),
@@ -345,13 +353,14 @@ def worklist(request):
             placements.select_related("request__beneficiary", "provider").order_by("starts_on", "id")[:WORKLIST_LIMIT]
         )
         shown += to_place + [placement.request for placement in context["to_review"]]
-        context["alerts"] = coordinator_alerts(user)
     if permissions.checks_eligibility(user):
         to_check = list(
             with_emergency_due(visible.filter(status=RequestStatus.SUBMITTED)).emergencies_first()[:WORKLIST_LIMIT]
         )
         context["to_check"] = [WorkRow(req=r, time_left=time_left(r.due_at, now)) for r in to_check]
         shown += to_check
+    if permissions.coordinates(user) or permissions.checks_eligibility(user):
+        context["alerts"] = worklist_alerts(user)
     if permissions.may_request(user):
         mine = list(visible.filter(requested_by=user).order_by("-created_at", "-id")[:WORKLIST_LIMIT])
         context["mine"] = mine

@@ -3,7 +3,8 @@
 a referent files an emergency home-care request and a permanent crèche request for a 2-year-old from the file;
 the CAF agent confirms eligibility; the coordinator sees the emergency at the top of the worklist with the
 time left and places it with a home-help service, then places the permanent request in a crèche with a free
-AVIP place; the referent sees both on the file. axe finds no serious violation on any page.
+AVIP place; the referent sees both on the file. axe finds no serious violation on any page visited, each
+checked after it loads (with its confirmation message when a form sent the user there).
 """
 
 import datetime
@@ -117,6 +118,7 @@ def test_an_emergency_and_a_crèche_request_go_from_the_referent_to_two_placemen
 
     # The referent files both requests from the file.
     login(page, referent, DEFAULT_PASSWORD)
+    assert_accessible(page, "l'accueil du référent")
     page.goto(file_url)
     assert_accessible(page, "la fiche avant les demandes de garde")
     for kind, mode, purpose, starts_on in (
@@ -129,8 +131,8 @@ def test_an_emergency_and_a_crèche_request_go_from_the_referent_to_two_placemen
         ("Accueil pérenne", "Crèche AVIP", "Formation", next_week),
     ):
         page.get_by_role("link", name="Demander une garde").click()
-        if kind.startswith("Urgence"):
-            assert_accessible(page, "le formulaire de demande de garde")
+        expect(page.get_by_role("heading", name="Demande de garde d'enfant pour Awa Diallo")).to_be_visible()
+        assert_accessible(page, f"le formulaire de demande de garde ({kind})")
         page.get_by_label(child_label).check()
         page.get_by_label(kind).check()
         page.get_by_label(mode).check()
@@ -139,6 +141,7 @@ def test_an_emergency_and_a_crèche_request_go_from_the_referent_to_two_placemen
         page.get_by_label("Jours et horaires").fill("De 9 h à 12 h")
         page.get_by_role("button", name="Envoyer la demande").click()
         expect(page.get_by_text(re.compile("Demande de garde enregistrée pour Inès"))).to_be_visible()
+        assert_accessible(page, f"la fiche après la demande ({kind})")
     emergency = ChildcareRequest.objects.get(kind="urgence")
     permanent = ChildcareRequest.objects.get(kind="perenne")
     assert permanent.provider_kind == ProviderKind.CRECHE and permanent.child_member.first_name == "Inès"
@@ -146,15 +149,19 @@ def test_an_emergency_and_a_crèche_request_go_from_the_referent_to_two_placemen
 
     # The CAF agent confirms eligibility of both, never reaching the file itself.
     login(page, caf_agent, DEFAULT_PASSWORD)
+    assert_accessible(page, "l'accueil de l'agent CAF")
     page.get_by_role("link", name="Garde d'enfants").click()
+    expect(page.get_by_role("heading", name="Éligibilité à vérifier")).to_be_visible()
     assert_accessible(page, "la liste des éligibilités à vérifier")
     for request in (emergency, permanent):
         page.get_by_role("link", name=request.get_kind_display()).click()
-        assert_accessible(page, "la demande vue par la CAF")
+        expect(page.get_by_role("heading", name=f"Demande de garde n° {request.pk}")).to_be_visible()
+        assert_accessible(page, f"la demande vue par la CAF ({request.get_kind_display()})")
         expect(page.get_by_role("link", name="Voir le dossier")).to_have_count(0)
         page.get_by_label("Éligible à la garde AVIP").check()
         page.get_by_role("button", name="Enregistrer la décision").click()
         expect(page.get_by_text("Éligibilité confirmée")).to_be_visible()
+        assert_accessible(page, "la liste des éligibilités après la décision")
     assert set(ChildcareRequest.objects.values_list("status", flat=True)) == {RequestStatus.ELIGIBLE}
     _logout(page)
 
@@ -167,26 +174,31 @@ def test_an_emergency_and_a_crèche_request_go_from_the_referent_to_two_placemen
     expect(rows.first).to_contain_text("Urgence")
     expect(rows.first).to_contain_text(re.compile(r"Reste 2\d h \d\d min"))
     rows.first.get_by_role("link").click()
-    assert_accessible(page, "la demande urgente et ses propositions")
     expect(page.get_by_role("row").filter(has_text="Aide à domicile Provence")).to_contain_text("6 sur 6")
+    assert_accessible(page, "la demande urgente et ses propositions")
     page.get_by_label("Aide à domicile Provence").check()
     page.get_by_role("button", name="Enregistrer l'accueil").click()
     expect(page.get_by_text(re.compile("Accueil enregistré chez Aide à domicile Provence"))).to_be_visible()
+    assert_accessible(page, "la liste de travail après l'accueil d'urgence")
 
     # Then the permanent request, in the crèche with a free AVIP place (not the one whose label expired).
     page.get_by_role("link", name="Accueil pérenne").click()
     expect(page.get_by_role("row").filter(has_text="Crèche AVIP Les Calanquets")).to_contain_text("3 sur 3")
     expect(page.get_by_text("Crèche au label expiré")).to_have_count(0)
+    assert_accessible(page, "la demande pérenne et ses propositions")
     page.get_by_label("Crèche AVIP Les Calanquets").check()
     page.get_by_role("button", name="Enregistrer l'accueil").click()
     expect(page.get_by_text(re.compile("Accueil enregistré chez Crèche AVIP Les Calanquets"))).to_be_visible()
+    assert_accessible(page, "la liste de travail après l'accueil en crèche")
     assert Placement.objects.count() == 2
     page.get_by_role("link", name="Structures de garde").click()
+    expect(page.get_by_role("heading", name="Structures de garde", exact=True)).to_be_visible()
     assert_accessible(page, "les structures de garde")
     _logout(page)
 
     # The referent sees both placements on the file, and in the timeline.
     login(page, referent, DEFAULT_PASSWORD)
+    assert_accessible(page, "l'accueil du référent après les accueils")
     page.goto(file_url)
     section = page.locator("#garde")
     expect(section).to_contain_text("Accueil chez Aide à domicile Provence")

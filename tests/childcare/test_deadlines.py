@@ -1,6 +1,7 @@
 """`childcare_24h` and `avip_review_6m` join the deadline engine: an emergency left unanswered for 24 hours is
-overdue with its alert to the requester and the coordinators of its sector; a placement is due for review
-6 months after its start."""
+overdue with its alert to the requester, the coordinators of its sector and, while it waits for the CAF's
+eligibility check, the CAF agents covering it (who read it on their eligibility list); a placement is due for
+review 6 months after its start."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -163,3 +164,78 @@ def test_the_coordinator_reads_the_overdue_emergency_alert_on_the_worklist(clien
     assert "Réponse à une demande de garde urgente sous 24 heures" in page
     assert f"voir la demande n° {emergency.pk}" in page
     assert "En retard de 1 h 00 min" in page
+
+
+# The CAF agents who must check an emergency's eligibility are told -------------------------------------------
+def _told(kind):
+    alert = DeadlineAlert.objects.get(deadline__rule_code="childcare_24h", kind=kind)
+    return set(Notification.objects.filter(alert=alert).values_list("recipient_id", flat=True))
+
+
+def _caf_agent_of(code, sectors):
+    from partners.enums import OrganisationType, Role
+    from tests.factories import OrganisationFactory, UserFactory
+
+    organisation = OrganisationFactory(code=code, type=OrganisationType.CAF, sectors=sectors)
+    return UserFactory(organisation=organisation, roles=[Role.CAF_AGENT])
+
+
+def test_an_emergency_waiting_for_the_caf_check_alerts_the_caf_agents_covering_its_commune(
+    emergency, referent, coordinator, caf_agent, aix
+):
+    """The CAF agent of the territory holding Marseille 8e is told; the CAF agent of Aix is not."""
+    outsider = _caf_agent_of("CAF-AIX", [aix])
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=19))
+    assert _told(AlertKind.DUE_SOON) == {referent.pk, coordinator.pk, caf_agent.pk}
+    assert outsider.pk not in _told(AlertKind.DUE_SOON)
+
+
+def test_an_emergency_of_a_file_without_commune_alerts_the_caf_agents_of_its_sector(referent, marseille_sud):
+    from tests.factories import BeneficiaryFactory
+
+    file = BeneficiaryFactory(
+        created_by=referent, commune=None, sector=marseille_sud, sector_set_by_hand=True, france_travail_id="1253359X"
+    )
+    agent = _caf_agent_of("CAF-SUD", [marseille_sud])
+    with freeze_time(FILED_AT):
+        services.request_file(
+            beneficiary=file,
+            by=referent,
+            kind=RequestKind.URGENCE,
+            provider_kind=ProviderKind.HOME_HELP,
+            purpose=Purpose.ENTRETIEN,
+            starts_on=FILED_AT.date(),
+            hours="Lundi de 14 h à 17 h",
+            child_first_name="Noah",
+            child_birth_date=datetime.date(2023, 2, 1),
+        )
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=25), hourly=True)
+    assert _told(AlertKind.OVERDUE) == {referent.pk, agent.pk}
+
+
+def test_an_emergency_already_confirmed_by_the_caf_alerts_no_caf_agent(emergency, referent, coordinator, caf_agent):
+    """Once eligible, the answer is the coordinators' to give: the CAF agents are not told any more."""
+    with freeze_time(FILED_AT + datetime.timedelta(hours=2)):
+        services.eligibility_confirm(request=emergency, by=caf_agent)
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=19))
+    assert _told(AlertKind.DUE_SOON) == {referent.pk, coordinator.pk}
+
+
+def test_the_caf_agent_reads_the_emergency_alert_on_the_eligibility_list_until_the_check(
+    client, emergency, caf_agent, coordinator
+):
+    from django.urls import reverse
+
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=19))
+    client.force_login(caf_agent)
+    with freeze_time(FILED_AT + datetime.timedelta(hours=19)):
+        page = client.get(reverse("childcare:worklist")).content.decode()
+    assert "Éligibilité à vérifier" in page
+    assert "Réponse à une demande de garde urgente sous 24 heures" in page
+    assert f"voir la demande n° {emergency.pk}" in page
+    assert "Reste 5 h 00 min" in page
+
+    with freeze_time(FILED_AT + datetime.timedelta(hours=20)):
+        services.eligibility_confirm(request=emergency, by=caf_agent)
+        page = client.get(reverse("childcare:worklist")).content.decode()
+    assert f"voir la demande n° {emergency.pk}" not in page  # checked: now the coordinators' to place

@@ -33,14 +33,28 @@ def test_the_demo_has_providers_requests_in_every_state_and_placements_with_outc
     assert Deadline.objects.filter(rule_code="avip_review_6m").exists()
 
 
-def test_demo_placements_respect_kinds_ages_labels_and_capacity(seeded):
+def test_demo_placements_and_renewals_respect_kinds_ages_labels_and_capacity(seeded):
+    """A renewal is checked like a new placement on its first day (no exemption from the label check)."""
+    _assert_placements_respect_the_rules()
+
+
+def test_the_demo_renews_no_crèche_child_who_turned_three(db):
+    """On this day, a bigger demo draws the review of a crèche child who is 3 at the renewal: it ends instead,
+    and the other renewals still come."""
+    with freeze_time("2027-02-28 10:00"):
+        call_command("seed_demo", beneficiaries=1500, stdout=StringIO())
+        assert Placement.objects.filter(renewal_of__isnull=False).exists()
+        _assert_placements_respect_the_rules()
+
+
+def _assert_placements_respect_the_rules():
     for placement in Placement.objects.select_related("request", "provider"):
         request, provider = placement.request, placement.provider
         assert provider.kind == request.provider_kind
         assert (request.kind == RequestKind.URGENCE) == (provider.kind == ProviderKind.HOME_HELP)
-        assert provider.min_age_months <= age_in_months(request.child_birth_date, placement.starts_on)
-        if placement.renewal_of_id is None:
-            assert provider.label_valid_on(placement.starts_on)
+        months = age_in_months(request.child_birth_date, placement.starts_on)
+        assert provider.min_age_months <= months <= provider.max_age_months, placement
+        assert provider.label_valid_on(placement.starts_on), placement
         overlapping = Placement.objects.running_between(placement.starts_on, placement.starts_on).filter(
             provider=provider
         )

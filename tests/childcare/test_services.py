@@ -202,3 +202,116 @@ def test_a_declined_request_keeps_its_reason(parent, referent, caf_agent, coordi
     request = _eligible(_file(parent, referent), caf_agent)
     services.request_decline(request=request, by=coordinator, reason="Aucune structure sur le secteur")
     assert ChildcareRequest.objects.get().decline_reason == "Aucune structure sur le secteur"
+
+
+# A placement only in a provider of the request's sector ----------------------------------------------------------
+def test_a_provider_that_does_not_serve_the_requests_sector_is_refused_by_the_service(
+    parent, referent, caf_agent, coordinator, creche, aix
+):
+    creche.sectors.set([aix])
+    request = _eligible(_file(parent, referent), caf_agent)
+    with pytest.raises(ValidationError) as error:
+        services.placement_create(request=request, provider=creche, by=coordinator)
+    assert error.value.message_dict["provider"] == [
+        "Crèche Les Calanquets n'accueille pas les enfants du secteur de cette demande (Circonscription Marseille Sud)."
+    ]
+    assert not Placement.objects.exists()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.ELIGIBLE
+
+
+def test_a_provider_whose_sector_holds_the_requests_commune_serves_it(
+    parent, referent, caf_agent, coordinator, creche, caf_area
+):
+    """A provider listed on a sector of another kind (a CAF territory holding Marseille 8e) serves the request."""
+    creche.sectors.set([caf_area])
+    request = _eligible(_file(parent, referent), caf_agent)
+    assert services.placement_create(request=request, provider=creche, by=coordinator).provider == creche
+
+
+# The renewal at review: the checks of a new placement on its first day ------------------------------------------
+RENEWAL_STARTS_ON = datetime.date(2027, 5, 16)  # the day after a contract started on TODAY
+
+
+def _placed(parent, referent, caf_agent, coordinator, creche, **child):
+    request = _eligible(_file(parent, referent, **child), caf_agent)
+    return services.placement_create(request=request, provider=creche, by=coordinator)
+
+
+def _renew(placement, coordinator):
+    return services.placement_review(
+        placement=placement, by=coordinator, decision=ReviewDecision.RENEW, reviewed_on=datetime.date(2027, 5, 10)
+    )
+
+
+def _assert_not_renewed(placement):
+    placement.refresh_from_db()
+    assert placement.reviewed_on is None and placement.review_decision == ""
+    assert not Placement.objects.filter(renewal_of=placement).exists()
+
+
+def test_a_renewal_is_refused_when_the_providers_label_has_expired_by_then(
+    parent, referent, caf_agent, coordinator, creche
+):
+    placement = _placed(parent, referent, caf_agent, coordinator, creche)
+    creche.label_ends_on = datetime.date(2027, 3, 31)
+    creche.save()
+    with pytest.raises(ValidationError) as error:
+        _renew(placement, coordinator)
+    assert error.value.message_dict["decision"] == [
+        "Renouvellement au 16/05/2027 impossible. Le label AVIP de Crèche Les Calanquets a expiré le 31/03/2027 : "
+        "aucun nouvel accueil. Mettez fin à l'accueil avec la situation du parent ; une nouvelle demande permet de "
+        "chercher une autre structure."
+    ]
+    _assert_not_renewed(placement)
+
+
+def test_a_crèche_renewal_is_refused_when_the_child_is_three_on_its_first_day(
+    parent, referent, caf_agent, coordinator, creche
+):
+    placement = _placed(
+        parent,
+        referent,
+        caf_agent,
+        coordinator,
+        creche,
+        child_first_name="Léo",
+        child_birth_date=datetime.date(2024, 5, 10),
+    )  # 30 months at the start, 36 months on the renewal's first day
+    with pytest.raises(ValidationError) as error:
+        _renew(placement, coordinator)
+    (message,) = error.value.message_dict["decision"]
+    assert "Une crèche accueille les enfants de moins de 3 ans : Léo a 3 ans au 16/05/2027." in message
+    _assert_not_renewed(placement)
+
+
+def test_a_renewal_is_refused_when_no_avip_place_is_free_for_its_six_months(
+    parent, referent, caf_agent, coordinator, creche
+):
+    creche.avip_places = 1
+    creche.save()
+    placement = _placed(parent, referent, caf_agent, coordinator, creche)
+    newcomer = _eligible(
+        _file(parent, referent, child_first_name="Noah", child_birth_date=datetime.date(2025, 6, 10)), caf_agent
+    )
+    services.placement_create(request=newcomer, provider=creche, by=coordinator, starts_on=datetime.date(2027, 7, 1))
+    with pytest.raises(ValidationError) as error:
+        _renew(placement, coordinator)
+    (message,) = error.value.message_dict["decision"]
+    assert "Plus aucune place AVIP libre chez Crèche Les Calanquets du 16/05/2027 au 15/11/2027" in message
+    _assert_not_renewed(placement)
+
+
+def test_a_renewal_takes_the_place_its_own_contract_frees(parent, referent, caf_agent, coordinator, creche):
+    """One AVIP place, a valid label and a child under 3 all along: the renewal is accepted."""
+    creche.avip_places = 1
+    creche.save()
+    placement = _placed(parent, referent, caf_agent, coordinator, creche)
+    reviewed, renewal = _renew(placement, coordinator)
+    assert reviewed.review_decision == ReviewDecision.RENEW and reviewed.reviewed_on == datetime.date(2027, 5, 10)
+    assert (renewal.provider, renewal.starts_on, renewal.ends_on) == (
+        creche,
+        RENEWAL_STARTS_ON,
+        datetime.date(2027, 11, 15),
+    )
+    assert services.free_places(creche, RENEWAL_STARTS_ON, RENEWAL_STARTS_ON) == 0

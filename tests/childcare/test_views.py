@@ -209,3 +209,217 @@ def test_the_coordinator_keeps_a_provider_up_to_date_and_bad_places_are_refused_
     client.logout()
     _login(client, referent)
     assert client.get(url).status_code == 403
+
+
+# Coordinators reach only what they may place ----------------------------------------------------------------
+def _coordinator_of(code, *, sectors=(), organisation_type=None):
+    from partners.enums import OrganisationType, Role
+    from tests.factories import OrganisationFactory, UserFactory
+
+    organisation = OrganisationFactory(
+        code=code, type=organisation_type or OrganisationType.CAF, name=f"Organisation {code}", sectors=list(sectors)
+    )
+    return UserFactory(organisation=organisation, roles=[Role.CHILDCARE_COORDINATOR])
+
+
+def _other_creche_of_the_sector(marseille_sud):
+    """The family referent of another crèche serving Marseille Sud: sees the sector's requests waiting for a
+    place, not those placed elsewhere."""
+    from childcare.models import Provider
+    from partners.enums import OrganisationType
+
+    family_referent = _coordinator_of("CRECHE-LUCIOLES", organisation_type=OrganisationType.CHILDCARE_PROVIDER)
+    other = Provider.objects.create(
+        name="Crèche Les Lucioles",
+        kind=ProviderKind.CRECHE,
+        organisation=family_referent.organisation,
+        total_places=20,
+        avip_places=2,
+        min_age_months=3,
+        max_age_months=35,
+        label_starts_on=datetime.date(2025, 1, 1),
+        label_ends_on=datetime.date(2027, 12, 31),
+    )
+    other.sectors.set([marseille_sud])
+    return family_referent
+
+
+def test_coordinators_of_another_sector_or_provider_get_404_on_a_placed_request_and_its_placement(
+    client, parent, referent, caf_agent, coordinator, creche, aix, marseille_sud
+):
+    placed = services.eligibility_confirm(request=_request(parent, referent), by=caf_agent)
+    placement = services.placement_create(request=placed, provider=creche, by=coordinator)
+    review = {f"bilan{placement.pk}-decision": "end", f"bilan{placement.pk}-reviewed_on": "16/11/2026"}
+    review[f"bilan{placement.pk}-outcome"] = "emploi"
+    of_aix = _coordinator_of("CAF-AIX", sectors=[aix])
+    of_another_creche = _other_creche_of_the_sector(marseille_sud)
+    for outsider in (of_aix, of_another_creche):
+        _login(client, outsider)
+        assert client.get(reverse("childcare:request_detail", args=[placed.pk])).status_code == 404
+        assert client.post(reverse("childcare:review", args=[placement.pk]), review).status_code == 404
+        assert f"/demande/{placed.pk}/" not in client.get(reverse("childcare:worklist")).content.decode()
+    placement.refresh_from_db()
+    assert placement.reviewed_on is None and placement.ended_on is None
+
+    # The coordinator of the sector and the crèche's own family referent do reach them.
+    from partners.enums import Role
+    from tests.factories import UserFactory
+
+    creche_referent = UserFactory(organisation=creche.organisation, roles=[Role.CHILDCARE_COORDINATOR])
+    for insider in (coordinator, creche_referent):
+        _login(client, insider)
+        assert client.get(reverse("childcare:request_detail", args=[placed.pk])).status_code == 200
+
+
+def test_a_coordinator_of_another_sector_gets_404_on_a_request_waiting_for_a_place(
+    client, parent, referent, caf_agent, coordinator, creche, aix
+):
+    waiting = services.eligibility_confirm(request=_request(parent, referent), by=caf_agent)
+    _login(client, _coordinator_of("CAF-AIX", sectors=[aix]))
+    assert client.get(reverse("childcare:request_detail", args=[waiting.pk])).status_code == 404
+    place = {"provider": creche.pk, "starts_on": "17/11/2026"}
+    assert client.post(reverse("childcare:place", args=[waiting.pk]), place).status_code == 404
+    assert client.post(reverse("childcare:decline", args=[waiting.pk]), {"reason": "Non"}).status_code == 404
+    assert "Aucune demande en attente de place." in client.get(reverse("childcare:worklist")).content.decode()
+    assert not Placement.objects.exists()
+
+
+def test_the_coordinators_see_no_request_still_waiting_for_the_caf_check(
+    client, parent, referent, coordinator, creche, marseille_sud
+):
+    """SPEC §1: coordinators see the requests waiting for a place, i.e. those the CAF confirmed eligible."""
+    submitted = _request(parent, referent)
+    for coordinator_user in (coordinator, _other_creche_of_the_sector(marseille_sud)):
+        _login(client, coordinator_user)
+        assert client.get(reverse("childcare:request_detail", args=[submitted.pk])).status_code == 404
+        place = {"provider": creche.pk, "starts_on": "17/11/2026"}
+        assert client.post(reverse("childcare:place", args=[submitted.pk]), place).status_code == 404
+        worklist = client.get(reverse("childcare:worklist")).content.decode()
+        assert f"/demande/{submitted.pk}/" not in worklist and parent.full_name not in worklist
+    assert not Placement.objects.exists()
+
+
+def test_the_coordinator_reads_only_what_is_needed_to_place(client, parent, referent, caf_agent, coordinator):
+    waiting = services.eligibility_confirm(request=_request(parent, referent), by=caf_agent)
+    _login(client, coordinator)
+    detail = client.get(reverse("childcare:request_detail", args=[waiting.pk])).content.decode()
+    assert parent.full_name in detail and "Inès" in detail
+    assert "Voir le dossier" not in detail and parent.caf_number not in detail
+    assert reverse("accompaniment:detail", args=[parent.pk]) not in detail
+
+
+# Placing and renewing, refused in French -----------------------------------------------------------------------
+def test_a_provider_of_another_sector_posted_to_the_placement_form_is_refused_in_french(
+    client, parent, referent, caf_agent, marseille_sud, aix
+):
+    """The crèche's family referent keeps two crèches; the page offers only the one of the request's sector, and a
+    forged post of the other is refused by the service."""
+    from childcare.models import Provider
+
+    family_referent = _other_creche_of_the_sector(marseille_sud)
+    of_aix = Provider.objects.create(
+        name="Crèche d'Aix",
+        kind=ProviderKind.CRECHE,
+        organisation=family_referent.organisation,
+        total_places=20,
+        avip_places=2,
+        min_age_months=3,
+        max_age_months=35,
+        label_starts_on=datetime.date(2025, 1, 1),
+        label_ends_on=datetime.date(2027, 12, 31),
+    )
+    of_aix.sectors.set([aix])
+    waiting = services.eligibility_confirm(request=_request(parent, referent), by=caf_agent)
+    _login(client, family_referent)
+    assert (
+        "Crèche d&#x27;Aix" not in client.get(reverse("childcare:request_detail", args=[waiting.pk])).content.decode()
+    )
+    response = client.post(
+        reverse("childcare:place", args=[waiting.pk]), {"provider": of_aix.pk, "starts_on": "17/11/2026"}
+    )
+    assert response.status_code == 200
+    assert (
+        "Crèche d&#x27;Aix n&#x27;accueille pas les enfants du secteur de cette demande (Circonscription Marseille Sud)."
+        in response.content.decode()
+    )
+    assert not Placement.objects.exists()
+
+
+def test_a_renewal_refused_at_review_says_why_on_the_request_page(
+    client, parent, referent, caf_agent, coordinator, creche
+):
+    placement = services.placement_create(
+        request=services.eligibility_confirm(request=_request(parent, referent), by=caf_agent),
+        provider=creche,
+        by=coordinator,
+    )
+    creche.label_ends_on = datetime.date(2027, 3, 31)
+    creche.save()
+    _login(client, coordinator)
+    response = client.post(
+        reverse("childcare:review", args=[placement.pk]),
+        {f"bilan{placement.pk}-decision": "renew", f"bilan{placement.pk}-reviewed_on": "10/05/2027"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Le bilan n&#x27;est pas enregistré : Renouvellement au 17/05/2027 impossible." in page
+    assert "a expiré le 31/03/2027" in page
+    assert Placement.objects.count() == 1
+
+
+# The file's timeline --------------------------------------------------------------------------------------------
+def _timeline_items(page):
+    """The file page's « Historique » events, each as the text of its <li>."""
+    import re
+
+    section = page.split('id="historique"', 1)[1].split("</section>", 1)[0]
+    items = re.findall(r"<li[^>]*>(.*?)</li>", section, flags=re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip() for item in items]
+
+
+def test_the_file_timeline_tells_who_requested_checked_placed_renewed_and_declined(
+    client, parent, referent, caf_agent, coordinator, creche
+):
+    from childcare.enums import ReviewDecision
+
+    request = _request(parent, referent)
+    with freeze_time("2026-11-16 10:30:00"):
+        services.eligibility_confirm(request=request, by=caf_agent)
+    with freeze_time("2026-11-16 14:00:00"):
+        placement = services.placement_create(request=request, provider=creche, by=coordinator)
+    with freeze_time("2027-05-10 09:00:00"):
+        services.placement_review(
+            placement=placement, by=coordinator, decision=ReviewDecision.RENEW, reviewed_on=datetime.date(2027, 5, 10)
+        )
+    declined = services.eligibility_confirm(request=_request(parent, referent, first_name="Noah"), by=caf_agent)
+    services.request_decline(request=declined, by=coordinator, reason="Aucune place le mardi")
+
+    with freeze_time("2027-05-11 09:00:00"):
+        _login(client, referent)
+        events = _timeline_items(client.get(reverse("accompaniment:detail", args=[parent.pk])).content.decode())
+
+    def event(when_and_who, title):
+        """The one event of that title at that time (Europe/Paris) by that person."""
+        found = [item for item in events if item.startswith(f"{when_and_who} {title}")]
+        assert len(found) == 1, (when_and_who, title, events)
+        return found[0]
+
+    requested = event(
+        "16/11/2026 à 10:00 · Rachida Référente (Département des Bouches-du-Rhône)",
+        "Demande de garde : Accueil pérenne pour Inès",
+    )
+    assert "Crèche AVIP, motif : Entretien" in requested
+    checked = event("16/11/2026 à 11:30 · Karim Caf (CAF des Bouches-du-Rhône)", "Garde : éligibilité confirmée")
+    placed = event(
+        "16/11/2026 à 15:00 · Laure Coord (CAF des Bouches-du-Rhône)", "Accueil proposé : Crèche Les Calanquets"
+    )
+    assert "Pour Inès, du 17/11/2026 au 16/05/2027" in placed
+    renewed = event(
+        "10/05/2027 à 11:00 · Laure Coord (CAF des Bouches-du-Rhône)", "Accueil renouvelé : Crèche Les Calanquets"
+    )
+    assert "Pour Inès, du 17/05/2027 au 16/11/2027" in renewed
+    refused = event(
+        "16/11/2026 à 10:00 · Laure Coord (CAF des Bouches-du-Rhône)", "Garde : demande refusée par la coordination"
+    )
+    assert "Motif : Aucune place le mardi" in refused
+    assert events.index(renewed) < events.index(placed) < events.index(checked) < events.index(requested)
