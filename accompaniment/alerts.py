@@ -19,9 +19,12 @@ from django.utils import timezone
 from partners.enums import Role
 from partners.models import User
 
+from . import deadline_engine
 from .enums import AlertKind, NotificationQueue
 from .models import Beneficiary, DeadlineDigest, Notification
-from .permissions import orientation_queue_scope
+from .permissions import may_read_nominative_data, orientation_queue_scope
+
+FILE_SUBJECT = "accompaniment.beneficiary"  # the engine's key of the file subject
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,18 @@ def personal_notifications(user):
     its alerts)."""
     visible = Beneficiary.objects.for_user(user).values("id")
     return Notification.objects.filter(recipient=user, alert__deadline__beneficiary__in=visible)
+
+
+def subject_notifications(user):
+    """`user`'s own notifications about subjects other than files, when they do not see the file (or there is
+    none): a childcare coordinator's requests, a convention's owners. Their apps show them on their own pages
+    (the subject's `alerts_page`); the alerts list and the bell keep to files."""
+    visible = Beneficiary.objects.for_user(user).values("id")
+    return (
+        Notification.objects.filter(recipient=user)
+        .exclude(alert__deadline__subject_type=FILE_SUBJECT)
+        .exclude(alert__deadline__beneficiary__in=visible)
+    )
 
 
 def queue_notifications(user):
@@ -109,9 +124,10 @@ def digest_counts(user, *, since):
         "queue": _counts(queue_notifications(user), since)
         if reads_orientation_queue(user)
         else {kind: 0 for kind in AlertKind.values},
+        "other": _counts(subject_notifications(user), since),
         "unread": personal_notifications(user).unread().count() + queue_notifications(user).unread().count(),
     }
-    counts["new"] = sum(counts["personal"].values()) + sum(counts["queue"].values())
+    counts["new"] = sum(counts["personal"].values()) + sum(counts["queue"].values()) + sum(counts["other"].values())
     return counts
 
 
@@ -125,12 +141,28 @@ def _digest_candidates(since):
     return User.objects.filter(pk__in=ids, is_active=True).exclude(email="").order_by("pk")
 
 
-def _links(user):
-    links = [("Vos alertes", absolute_url("accompaniment:alerts"))]
+def _links(user, *, since):
+    links = []
+    if may_read_nominative_data(user) and user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER):
+        links.append(("Vos alertes", absolute_url("accompaniment:alerts")))
     if user.has_role(Role.REFERENT):
         links.append(("Mes échéances", absolute_url("accompaniment:my_deadlines")))
     if user.has_role(Role.MANAGER):
         links.append(("Dossiers en retard", absolute_url("accompaniment:late_files")))
+    # The pages where the subjects of the user's other new alerts are followed (childcare, conventions).
+    subject_types = (
+        subject_notifications(user)
+        .filter(created_at__gt=since)
+        .order_by()
+        .values_list("alert__deadline__subject_type", flat=True)
+        .distinct()
+    )
+    for subject_type in sorted(subject_types):
+        subject = deadline_engine.registry.subjects.get(subject_type)
+        if subject is not None and subject.alerts_page:
+            link = (f"Vos alertes : {subject.label}", absolute_url(subject.alerts_page))
+            if link not in links:
+                links.append(link)
     return links
 
 
@@ -144,7 +176,8 @@ def send_digest(user, *, now, since):
     try:
         with transaction.atomic():
             DeadlineDigest.objects.create(user=user, day=day, sent_at=now, counts=counts)
-            context = {"user": user, "counts": counts, "day": day, "links": _links(user), "operator": _operator()}
+            links = _links(user, since=since)
+            context = {"user": user, "counts": counts, "day": day, "links": links, "operator": _operator()}
             message = EmailMultiAlternatives(
                 subject=f"Parcours — vos alertes d'échéances du {day:%d/%m/%Y}",
                 body=render_to_string("accompaniment/emails/deadline_digest.txt", context),

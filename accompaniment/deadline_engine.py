@@ -211,7 +211,9 @@ class Subject:
     None. `watch`: {model label: attribute of that model holding the subject's id}; a save of one of them
     refreshes that subject's deadlines after commit. `recipients(alerts)`: given a queryset of
     `DeadlineAlert`s of this subject, querysets of those alerts annotated with `recipient_id` (a user id,
-    or None) and `queue` (a NotificationQueue code, or ""), one notification per row.
+    or None) and `queue` (a NotificationQueue code, or ""), one notification per row. `alerts_page`: the URL
+    name of the page where recipients who do not see the files (a childcare coordinator, a convention's
+    owners) read these alerts, linked from their daily digest; "" when they are read in the alerts list.
     """
 
     model: str
@@ -220,6 +222,7 @@ class Subject:
     beneficiary: str | None
     watch: Mapping[str, str]
     recipients: Callable
+    alerts_page: str = ""
 
     @property
     def key(self):

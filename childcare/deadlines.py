@@ -78,6 +78,7 @@ REQUEST = engine.Subject(
     beneficiary="beneficiary_id",
     watch={"childcare.ChildcareRequest": "pk"},
     recipients=request_recipients,
+    alerts_page="childcare:worklist",
 )
 PLACEMENT = engine.Subject(
     model="childcare.Placement",
@@ -86,6 +87,7 @@ PLACEMENT = engine.Subject(
     beneficiary="request__beneficiary_id",
     watch={"childcare.Placement": "pk"},
     recipients=placement_recipients,
+    alerts_page="childcare:worklist",
 )
 
 

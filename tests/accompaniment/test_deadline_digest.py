@@ -68,7 +68,7 @@ def test_an_officer_gets_the_counts_of_the_orientation_queue(followed_file, offi
     alerts.send_digests(now=DIGEST)
     message = message_to(officer.email)
     assert "File d'orientation de vos secteurs" in message.body and "2 délais dépassés" in message.body
-    assert "Alertes non lues en tout : 2." in message.body
+    assert "Alertes non lues de vos dossiers en tout : 2." in message.body
 
 
 def test_a_second_digest_the_same_day_is_not_sent(referent, designated):

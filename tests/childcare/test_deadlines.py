@@ -7,9 +7,10 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core import mail
 from freezegun import freeze_time
 
-from accompaniment import deadline_engine
+from accompaniment import alerts, deadline_engine
 from accompaniment.enums import AlertKind, DeadlineState
 from accompaniment.models import Deadline, DeadlineAlert, DeadlineRule, Notification
 from childcare import services
@@ -62,6 +63,26 @@ def test_an_emergency_unanswered_for_24_hours_is_overdue_with_its_alert(emergenc
     alert = DeadlineAlert.objects.get(deadline__rule_code="childcare_24h", kind=AlertKind.OVERDUE)
     told = set(Notification.objects.filter(alert=alert).values_list("recipient_id", flat=True))
     assert told == {referent.pk, coordinator.pk}
+
+
+def test_the_coordinator_gets_the_emergency_in_the_daily_digest_with_a_link_to_the_worklist_and_no_name(
+    emergency, referent, coordinator, settings
+):
+    settings.PARCOURS_BASE_URL = "https://parcours.example.org"
+    deadline_engine.run_check(now=FILED_AT + datetime.timedelta(hours=24, minutes=5), hourly=True)
+    alerts.send_digests(now=FILED_AT + datetime.timedelta(hours=25))
+    (message,) = [m for m in mail.outbox if m.to == [coordinator.email]]
+    html = message.alternatives[0][0]
+    assert "Demandes de garde, accueils et conventions que vous suivez" in message.body
+    assert "1 délai dépassé" in message.body
+    assert "Vos alertes : demande de garde : https://parcours.example.org/garde/" in message.body
+    assert 'href="https://parcours.example.org/garde/"' in html
+    assert "/dossiers/alertes/" not in message.body  # a page the coordinator cannot open
+    for text in (message.body, html):
+        assert emergency.beneficiary.last_name not in text and emergency.child_first_name not in text
+    # The referent who filed it reads it among the alerts of her files, not twice.
+    (to_referent,) = [m for m in mail.outbox if m.to == [referent.email]]
+    assert "Demandes de garde, accueils et conventions" not in to_referent.body
 
 
 def test_an_emergency_answered_in_time_meets_its_deadline(emergency, caf_agent, coordinator, home_help):
