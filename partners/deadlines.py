@@ -1,22 +1,38 @@
-"""The deadline of a convention (SPEC §5, rule `convention_renewal`): the clock starts at its start date and is
-due at its end date, with an alert 90 days before; it is met when the convention is renewed (a signed
-convention renews it) or closed (terminated). The alerts go to the convention's owners.
+"""The deadline of a convention (SPEC §5, rule `convention_renewal`): the clock starts at the start of its term
+and is due at its end, with an alert 90 days before; it is met when the convention is renewed (a signed
+convention renews it) or closed (terminated). The alerts go to the convention's owners. By renewal mode (see
+`Convention`):
+
+- explicit: one clock, due at `valid_to`; overdue if the convention ends neither renewed nor terminated;
+- tacit: one clock per term — the first term, then each renewal period (`Convention.term_on`). When a period
+  begins, the engine restarts the clock on the new start date: the ended period's deadline is cancelled
+  ("délai relancé"), never overdue, and the new one alerts the owners 90 days before the period's end, so that
+  they can denounce the convention. A termination or a signed renewal meets the running clock, and no period
+  starts after them;
+- none: one clock, due at `valid_to`, whose alert tells the owners that it ends; it is met once the
+  convention has ended as planned (on its last day), unless a termination or a renewal met it before.
 
 This is the only module of `partners` that imports another app: the deadline engine discovers it at start-up.
 A convention in force when Parcours goes live starts its clock on the go-live date (its renewal still has to
 be prepared); a convention that ended before then has none.
+
+The engine gives the start facts and the meetings no "now": which tacit period is current, and whether a
+convention without renewal has ended, are read as of today (`_today()`). A check run as of another date
+(`check_deadlines --now`) therefore sees today's tacit periods; what the engine would need is the run's `now`
+passed to `Start.facts` and `Meeting.at` (as it is to `Cancellation.at`).
 """
 
 from django.conf import settings
 from django.db.models import DateField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_save
+from django.utils import timezone
 
 from accompaniment import deadline_engine as engine
 from accompaniment.bulk_sql import DayStart
 from accompaniment.enums import DelayUnit
 
-from .enums import CONVENTION_RENEWAL_WARNING_DAYS, MAX_CONVENTION_OWNERS
+from .enums import CONVENTION_RENEWAL_WARNING_DAYS, MAX_CONVENTION_OWNERS, RenewalMode
 from .models import Convention, ConventionOwner
 
 
@@ -41,32 +57,51 @@ CONVENTION = engine.Subject(
     beneficiary=None,
     watch={"partners.Convention": "pk"},
     recipients=convention_recipients,
+    alerts_page="partners:convention_list",
 )
 
 
+def _today():
+    """The engine passes no "now" to start facts and meetings (see the module's docstring)."""
+    return timezone.localdate()
+
+
 def _signed_with_end(conventions):
+    """Signed conventions with an end date, with the term in force today: its first term, or its current
+    period of tacit renewal (whose bounds are computed in Python, in calendar months)."""
     go_live = settings.PARCOURS_GO_LIVE_DATE
     return (
-        conventions.filter(signed_on__isnull=False, valid_to__isnull=False, valid_to__gte=go_live)
-        .annotate(start=Greatest(F("valid_from"), Value(go_live, DateField())), due=F("valid_to"))
+        conventions.filter(signed_on__isnull=False, valid_to__isnull=False)
+        .with_current_term(_today())
+        .filter(term_ends_on__gte=go_live)
+        .annotate(start=Greatest(F("term_starts_on"), Value(go_live, DateField())), due=F("term_ends_on"))
         .order_by()
     )
 
 
 def _renewed_or_closed(deadline):
-    """The signature of a convention renewing it, else its termination."""
+    """The signature of a convention renewing it, else its termination, else — for a convention without
+    renewal — its last day, once it has passed."""
     renewal = Convention.objects.filter(renews_id=deadline.subject_id, signed_on__isnull=False)
     renewed = engine.earliest(renewal, engine.at_or_after_start(DayStart("signed_on"), deadline))
     closed = Convention.objects.filter(pk=deadline.subject_id, terminated_on__isnull=False)
     terminated = engine.earliest(closed, engine.at_or_after_start(DayStart("terminated_on"), deadline))
-    return Coalesce(renewed, terminated)
+    ended = Convention.objects.filter(pk=deadline.subject_id, renewal=RenewalMode.NONE, valid_to__lt=_today())
+    ended_as_planned = engine.earliest(ended, engine.at_or_after_start(DayStart("valid_to"), deadline))
+    return Coalesce(renewed, terminated, ended_as_planned)
 
 
 CONVENTION_IN_FORCE = engine.Start(
-    "convention_in_force", "Le début de validité de la convention signée", CONVENTION, _signed_with_end
+    "convention_in_force",
+    "Le début de validité de la convention signée (ou de sa période de reconduction tacite)",
+    CONVENTION,
+    _signed_with_end,
 )
 CONVENTION_RENEWED = engine.Meeting(
-    "convention_renewed_or_closed", "La convention est renouvelée ou résiliée", CONVENTION, _renewed_or_closed
+    "convention_renewed_or_closed",
+    "La convention est renouvelée ou résiliée (ou, sans renouvellement, arrivée à son terme)",
+    CONVENTION,
+    _renewed_or_closed,
 )
 
 RULES = (
@@ -76,7 +111,7 @@ RULES = (
         subject=CONVENTION,
         start="convention_in_force",
         met_by="convention_renewed_or_closed",
-        # Due at the convention's own end date (the start's `due`); the delay is not used for it.
+        # Due at the end of the convention's term (the start's `due`); the delay is not used for it.
         delay=1,
         delay_unit=DelayUnit.DAYS,
         warning=CONVENTION_RENEWAL_WARNING_DAYS,

@@ -71,7 +71,10 @@ class ConventionForm(BootstrapModelForm):
         queryset=User.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=f"Ils reçoivent l'alerte de renouvellement 90 jours avant la fin ({MAX_CONVENTION_OWNERS} au plus).",
+        help_text=(
+            "Ils reçoivent l'alerte de renouvellement 90 jours avant la fin (de chaque période, pour une tacite "
+            f"reconduction) ; {MAX_CONVENTION_OWNERS} au plus."
+        ),
     )
 
     class Meta:
@@ -83,6 +86,7 @@ class ConventionForm(BootstrapModelForm):
             "valid_from",
             "valid_to",
             "renewal",
+            "renewal_period_months",
             "renews",
             "terminated_on",
             "termination_reason",
@@ -104,7 +108,19 @@ class ConventionForm(BootstrapModelForm):
         self.fields["renews"].queryset = renewable.order_by("-valid_from")
         self.fields["renews"].help_text = "La convention précédente, si celle-ci la renouvelle."
         self.fields["signed_on"].help_text = "jj/mm/aaaa — vide tant que la convention est en projet."
-        self.fields["valid_to"].help_text = "jj/mm/aaaa — vide pour une durée indéterminée."
+        self.fields["valid_to"].help_text = (
+            "jj/mm/aaaa — vide pour une durée indéterminée ; pour une tacite reconduction, la fin de la première "
+            "période."
+        )
+        # Used by tacit renewals only: left empty, it keeps its value (12 months for a new convention).
+        self.fields["renewal_period_months"].required = False
+        self.fields["renewal_period_months"].help_text = (
+            "Pour une tacite reconduction : à sa date de fin, la convention se poursuit par périodes de cette durée, "
+            "sauf dénonciation."
+        )
+
+    def clean_renewal_period_months(self):
+        return self.cleaned_data.get("renewal_period_months") or self.instance.renewal_period_months
 
     def clean_valid_to(self):
         """A signed convention's end date is the due date of its renewal clock, fixed when the clock started:

@@ -1,9 +1,10 @@
 """Conventions between partner organisations and the COPIL meetings that steer them (SPEC §4).
 
-A convention's status is derived from its dates, never typed (`Convention.status_on`, and the same rule as
-QuerySet filters: `Convention.objects.with_status(...)`). Who may see a convention or a meeting is decided by
-`for_user()` only: the staff of its parties (or of the organisations at the meeting), its owners, COPIL
-members and functional administrators; anyone else gets a 404.
+A convention's status is derived from its dates and its renewal mode, never typed (`Convention.status_on`, and
+the same rule as QuerySet filters: `Convention.objects.with_status(...)`); `Convention` says what each renewal
+mode does. Who may see a convention or a meeting is decided by `for_user()` only: the staff of its parties (or
+of the organisations at the meeting), its owners, COPIL members and functional administrators; anyone else gets
+a 404.
 
 Imported by partners/models.py (the models belong to the `partners` app).
 """
@@ -15,9 +16,11 @@ import os
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, DateField, Exists, F, Min, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from audit.services import AuditedModel
 
@@ -30,6 +33,10 @@ from .enums import (
     RenewalMode,
     Role,
 )
+
+ONE_DAY = datetime.timedelta(days=1)
+# A tacitly renewed convention continues for periods this long (calendar months) unless another is set.
+DEFAULT_RENEWAL_PERIOD_MONTHS = 12
 
 
 def private_storage():
@@ -71,15 +78,25 @@ class ConventionQuerySet(models.QuerySet):
     def signed_not_started(self, on):
         return self._not_terminated(on).filter(signed_on__isnull=False, valid_from__gt=on)
 
+    def _continuing_tacitly(self, on):
+        """Renewed tacitly past its first term, unless a signed convention renewing it is in force on `on`
+        (termination is the callers' filter)."""
+        replaced = Convention.objects.filter(renews=OuterRef("pk"), signed_on__isnull=False, valid_from__lte=on)
+        return Q(renewal=RenewalMode.TACIT) & ~Exists(replaced)
+
     def active(self, on):
         return (
             self._not_terminated(on)
             .filter(signed_on__isnull=False, valid_from__lte=on)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on) | self._continuing_tacitly(on))
         )
 
     def expired(self, on):
-        return self._not_terminated(on).filter(signed_on__isnull=False, valid_to__lt=on)
+        return (
+            self._not_terminated(on)
+            .filter(signed_on__isnull=False, valid_to__lt=on)
+            .exclude(self._continuing_tacitly(on))
+        )
 
     def with_status(self, status, on):
         return {
@@ -91,12 +108,40 @@ class ConventionQuerySet(models.QuerySet):
         }[status](on)
 
     def expiring_within(self, days, on):
-        """In force on `on` and ending within `days` days, not yet renewed by a signed convention."""
+        """In force on `on` and whose current term (its period, for a tacit renewal) ends within `days` days,
+        not yet renewed by a signed convention. Annotated as `with_current_term(on)`."""
         renewed = Convention.objects.filter(renews=OuterRef("pk"), signed_on__isnull=False)
         return (
             self.active(on)
-            .filter(valid_to__isnull=False, valid_to__lte=on + datetime.timedelta(days=days))
+            .filter(valid_to__isnull=False)
             .filter(~Exists(renewed))
+            .with_current_term(on)
+            .filter(term_ends_on__lte=on + datetime.timedelta(days=days))
+        )
+
+    def with_successor(self):
+        """Annotates `successor_starts_on` (see `Convention.successor_starts_on`), sparing a query per row."""
+        successors = Convention.objects.filter(renews=OuterRef("pk"), signed_on__isnull=False).order_by("valid_from")
+        return self.annotate(successor_starts_on=Subquery(successors.values("valid_from")[:1]))
+
+    def with_current_term(self, on):
+        """Annotates `term_starts_on` and `term_ends_on`, the term in force on `on` (`Convention.term_on`), and
+        `successor_starts_on`. The periods of a tacit renewal are counted in calendar months, in Python (never in
+        SQL): one query reads the conventions of this queryset that are past their first term, the few whose term
+        differs from their validity dates."""
+        queryset = self.with_successor()
+        renewed = queryset.filter(renewal=RenewalMode.TACIT, signed_on__isnull=False, valid_to__lt=on).only(
+            "valid_from", "valid_to", "renewal", "renewal_period_months", "terminated_on"
+        )
+        starts, ends = [], []
+        for convention in renewed:
+            start, end = convention.term_on(on)
+            if start != convention.valid_from:
+                starts.append(When(pk=convention.pk, then=Value(start)))
+                ends.append(When(pk=convention.pk, then=Value(end)))
+        return queryset.annotate(
+            term_starts_on=Case(*starts, default=F("valid_from"), output_field=DateField()),
+            term_ends_on=Case(*ends, default=F("valid_to"), output_field=DateField()),
         )
 
 
@@ -104,6 +149,21 @@ def _add_months(day, months):
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def tacit_period(valid_to, months, day):
+    """(start, end) of the renewal period containing `day` of a convention renewed tacitly for periods of
+    `months` calendar months after its first term ended on `valid_to`. The n-th period starts n * `months`
+    months after the day after `valid_to` (no drift: from 31 January, the periods start on 28 or 29 February,
+    31 March…)."""
+    first = valid_to + ONE_DAY
+    elapsed = (day.year - first.year) * 12 + day.month - first.month
+    index = max(elapsed // months, 0)
+    while index > 0 and _add_months(first, index * months) > day:
+        index -= 1
+    while _add_months(first, (index + 1) * months) <= day:
+        index += 1
+    return _add_months(first, index * months), _add_months(first, (index + 1) * months) - ONE_DAY
 
 
 def same_term(valid_from, valid_to, start):
@@ -137,6 +197,26 @@ def renewal_alerts_read(user, convention):
 
 
 class Convention(AuditedModel):
+    """A convention between partner organisations. Its status comes from its dates and its renewal mode:
+
+    - draft until signed, then signed (not yet in force) until `valid_from`, active, and terminated from
+      `terminated_on` whatever the mode;
+    - renouvellement exprès (explicit): it expires after `valid_to`; a signed convention renewing it
+      (`renews`) takes over. The `convention_renewal` deadline is due at `valid_to`, with an alert 90 days
+      before; it is met by that signature or by a termination, else it turns overdue;
+    - tacite reconduction (tacit): at `valid_to` it continues, period after period of `renewal_period_months`
+      calendar months, and stays active (`term_on()` gives the current period), until it is terminated
+      (denounced) or a signed convention renewing it comes into force (it expires the day before). Each period
+      has its own `convention_renewal` deadline, due at the period's end with an alert 90 days before so that
+      its owners can denounce it in time; the next period restarts the clock (the ended period's deadline is
+      cancelled as restarted, never overdue). A tacit renewal needs an end date: the end of its first term;
+    - sans renouvellement (none): it expires after `valid_to`, as planned. Its owners are still alerted 90 days
+      before the end, to plan what follows; the deadline is met once the convention has ended (or when it is
+      terminated, or renewed after all), never overdue.
+
+    `renewal_period_months` is used by tacit renewals only.
+    """
+
     title = models.CharField("intitulé", max_length=250)
     kind = models.CharField("nature", max_length=20, choices=ConventionKind.choices, default=ConventionKind.BILATERAL)
     signed_on = models.DateField(
@@ -146,6 +226,12 @@ class Convention(AuditedModel):
     valid_to = models.DateField("au", null=True, blank=True, help_text="Vide pour une durée indéterminée.")
     renewal = models.CharField(
         "renouvellement", max_length=10, choices=RenewalMode.choices, default=RenewalMode.EXPLICIT
+    )
+    renewal_period_months = models.PositiveSmallIntegerField(
+        "durée de chaque reconduction (mois)",
+        default=DEFAULT_RENEWAL_PERIOD_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Pour une tacite reconduction : la convention se poursuit par périodes de cette durée.",
     )
     renews = models.ForeignKey(
         "self",
@@ -187,6 +273,11 @@ class Convention(AuditedModel):
                 name="convention_ends_after_it_starts",
                 violation_error_message="La fin de validité ne peut pas précéder son début.",
             ),
+            models.CheckConstraint(
+                condition=Q(renewal_period_months__gte=1),
+                name="convention_renewal_period_not_empty",
+                violation_error_message="Une période de reconduction dure au moins un mois.",
+            ),
         ]
 
     def __str__(self):
@@ -205,19 +296,23 @@ class Convention(AuditedModel):
             errors["terminated_on"] = "Seule une convention signée peut être résiliée."
         if self.renews_id and self.pk and self.renews_id == self.pk:
             errors["renews"] = "Une convention ne peut pas se renouveler elle-même."
+        if self.renewal == RenewalMode.TACIT and self.valid_from and not self.valid_to:
+            errors["valid_to"] = (
+                "Une convention reconduite tacitement a une date de fin : celle de sa première période."
+            )
         if errors:
             raise ValidationError(errors)
 
     def status_on(self, day):
-        """Draft until signed; then signed (not yet in force), active, expired; terminated once its
-        termination date has come."""
+        """Draft until signed; then signed (not yet in force), active, expired (unless renewed tacitly);
+        terminated once its termination date has come."""
         if self.terminated_on and self.terminated_on <= day:
             return ConventionStatus.TERMINATED
         if not self.signed_on:
             return ConventionStatus.DRAFT
         if day < self.valid_from:
             return ConventionStatus.SIGNED
-        if self.valid_to and day > self.valid_to:
+        if self.valid_to and day > self.valid_to and not self.continues_tacitly_on(day):
             return ConventionStatus.EXPIRED
         return ConventionStatus.ACTIVE
 
@@ -228,16 +323,62 @@ class Convention(AuditedModel):
     def get_status_display(self):
         return ConventionStatus(self.status).label
 
+    @cached_property
+    def successor_starts_on(self):
+        """The start of the earliest signed convention renewing this one, or None (annotated by
+        `ConventionQuerySet.with_successor()` on lists)."""
+        if self.pk is None:
+            return None
+        return self.renewals.filter(signed_on__isnull=False).aggregate(start=Min("valid_from"))["start"]
+
+    def _tacit_continuation_ends_on(self):
+        """The first day a tacit continuation no longer runs (its termination, or the start of the signed
+        convention renewing it), or None while nothing stops it."""
+        stops = [day for day in (self.terminated_on, self.successor_starts_on) if day]
+        return min(stops) if stops else None
+
+    def continues_tacitly_on(self, day):
+        """Whether `day`, after the end of its first term, falls in a period of tacit renewal."""
+        if self.renewal != RenewalMode.TACIT or not self.valid_to or day <= self.valid_to:
+            return False
+        stop = self._tacit_continuation_ends_on()
+        return stop is None or day < stop
+
+    def term_on(self, day):
+        """(start, end) of the term in force on `day`: its validity dates, or, once a tacit renewal has
+        carried it past them, the renewal period containing `day` — the last one if the continuation has
+        stopped before `day` (terminated, or replaced by a signed renewal)."""
+        if self.renewal != RenewalMode.TACIT or not self.valid_to or day <= self.valid_to:
+            return self.valid_from, self.valid_to
+        stop = self._tacit_continuation_ends_on()
+        last_day = day if stop is None else min(day, stop - ONE_DAY)
+        if last_day <= self.valid_to:
+            return self.valid_from, self.valid_to
+        return tacit_period(self.valid_to, self.renewal_period_months, last_day)
+
+    @property
+    def current_term_end(self):
+        """The end of the term in force today: `valid_to`, or the end of the current tacit renewal period."""
+        return self.term_on(timezone.localdate())[1]
+
+    @property
+    def renewed_tacitly(self):
+        """Whether it is in force today by a tacit renewal (past the end of its first term)."""
+        return self.continues_tacitly_on(timezone.localdate())
+
     @property
     def days_left(self):
-        if not self.valid_to:
+        end = self.current_term_end
+        if not end:
             return None
-        return (self.valid_to - timezone.localdate()).days
+        return (end - timezone.localdate()).days
 
     def renewal_prefill(self):
         """What the next convention starts from: the same parties, owners, objectives, committed staff,
-        funding lines and indicators; it starts the day after this one ends and lasts as long."""
-        start = (self.valid_to or timezone.localdate()) + datetime.timedelta(days=1)
+        funding lines and indicators; it starts the day after the current term ends (its validity, or its
+        current period of tacit renewal) and lasts as long as its first term."""
+        current_end = self.current_term_end
+        start = (current_end or timezone.localdate()) + ONE_DAY
         end = None
         if self.valid_to:
             end = same_term(self.valid_from, self.valid_to, start)
@@ -247,6 +388,7 @@ class Convention(AuditedModel):
             "valid_from": start,
             "valid_to": end,
             "renewal": self.renewal,
+            "renewal_period_months": self.renewal_period_months,
             "renews": self.pk,
             "objectives": self.objectives,
             "indicators": self.indicators,
@@ -471,11 +613,16 @@ class CopilActionQuerySet(models.QuerySet):
         return self.filter(meeting__in=meetings)
 
     def before(self, meeting):
-        """Actions decided at meetings held before `meeting` (of the same perimeter or the Département's)."""
+        """Actions decided at meetings held before `meeting` that it follows: those of the same perimeter, and,
+        for a sector's meeting, those of the Département's meetings too (they concern every sector). A
+        Département-wide meeting follows the Département's meetings only: each sector's COPIL follows its own."""
         earlier = Q(meeting__held_on__lt=meeting.held_on) | Q(
             meeting__held_on=meeting.held_on, meeting_id__lt=meeting.pk
         )
-        return self.filter(earlier)
+        perimeter = Q(meeting__sector__isnull=True)
+        if meeting.sector_id:
+            perimeter |= Q(meeting__sector_id=meeting.sector_id)
+        return self.filter(earlier & perimeter)
 
 
 class CopilAction(AuditedModel):

@@ -59,17 +59,16 @@ def convention_list(request):
         if form.cleaned_data["expiring_within"]:
             conventions = conventions.expiring_within(form.cleaned_data["expiring_within"], today)
     conventions = (
-        conventions.prefetch_related(
-            Prefetch("parties", queryset=ConventionParty.objects.select_related("organisation"))
-        )
+        conventions.with_current_term(today)
+        .prefetch_related(Prefetch("parties", queryset=ConventionParty.objects.select_related("organisation")))
         .annotate(
             ended=Case(
-                When(Q(valid_to__lt=today) | Q(terminated_on__lte=today), then=Value(1)),
+                When(Q(term_ends_on__lt=today) | Q(terminated_on__lte=today), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             )
         )
-        .order_by("ended", F("valid_to").asc(nulls_last=True), "title", "id")
+        .order_by("ended", F("term_ends_on").asc(nulls_last=True), "title", "id")
     )
     page = Paginator(conventions, PAGE_SIZE).get_page(request.GET.get("page"))
     expiring = set(
@@ -84,7 +83,10 @@ def convention_list(request):
         "partners/convention_list.html",
         {
             "alerts": list(
-                Convention.objects.for_user(request.user).filter(pk__in=list(alerted)).order_by("valid_to", "id")
+                Convention.objects.for_user(request.user)
+                .filter(pk__in=list(alerted))
+                .with_current_term(today)
+                .order_by("term_ends_on", "id")
             ),
             "form": form,
             "page_obj": page,
@@ -130,12 +132,16 @@ def convention_detail(request, convention_pk):
     today = timezone.localdate()
     may_edit = may_edit_convention(request.user, convention)
     renewal_alerts_read(request.user, convention)
+    term_start, term_end = convention.term_on(today)
     return render(
         request,
         "partners/convention_detail.html",
         {
             "convention": convention,
             "status": convention.status_on(today),
+            "term_start": term_start,
+            "term_end": term_end,
+            "renewed_tacitly": convention.continues_tacitly_on(today),
             "parties": convention.parties.select_related("organisation"),
             "resources": convention.resources.select_related("organisation"),
             "funding_lines": convention.funding_lines.all(),

@@ -186,7 +186,7 @@ def copil_home(request):
             "meetings": meetings,
             "open_actions": open_actions,
             "overdue_count": sum(1 for action in open_actions if action.overdue_today),
-            "expiring": expiring.order_by("valid_to"),
+            "expiring": expiring.order_by("term_ends_on", "id"),
             "warning_days": CONVENTION_RENEWAL_WARNING_DAYS,
             "may_record": may_record_meetings(request.user),
             "nav_active": "copil_home",

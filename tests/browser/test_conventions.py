@@ -1,12 +1,14 @@
 """In real Chromium: a manager records a COPIL meeting with two actions; the next meeting shows them open; closing
-one updates the list (htmx). The convention pages are checked with axe too."""
+one updates the list (htmx). The convention pages, including a tacitly renewed convention's, are checked too. Every
+page the tests visit is checked with axe."""
 
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import expect
 
-from partners.enums import CopilActionStatus, OrganisationType, Role
+from partners.enums import CopilActionStatus, OrganisationType, RenewalMode, Role
 from partners.models import ConventionDocument, CopilAction
 from tests.factories import DEFAULT_PASSWORD, OrganisationFactory, UserFactory
 from tests.partners.factories import ConventionFactory
@@ -24,11 +26,26 @@ def manager(calvados):
     return UserFactory(organisation=calvados, roles=[Role.MANAGER], first_name="Marc", last_name="Directeur")
 
 
-def record_meeting(page, live_server, *, date, title, actions=()):
+def log_in(page, live_server, login, assert_accessible, user):
+    page.goto(f"{live_server.url}/connexion/")
+    assert_accessible(page, "la page de connexion")
+    login(page, user, DEFAULT_PASSWORD)
+    expect(page).not_to_have_url(re.compile(r"/connexion/"))
+    assert_accessible(page, "la page d'accueil")
+
+
+def record_meeting(page, live_server, assert_accessible, *, date, title, actions=()):
     page.goto(f"{live_server.url}/")
+    assert_accessible(page, "la page d'accueil")
     page.get_by_role("link", name="Partenariats").click()
+    expect(page.get_by_role("heading", name="Conventions de partenariat")).to_be_visible()
+    assert_accessible(page, "la liste des conventions")
     page.get_by_role("link", name="Réunions du COPIL").click()
+    expect(page.get_by_role("link", name="Saisir une réunion")).to_be_visible()
+    assert_accessible(page, "la liste des réunions du COPIL")
     page.get_by_role("link", name="Saisir une réunion").click()
+    expect(page.get_by_label("Date de la réunion")).to_be_visible()
+    assert_accessible(page, "le formulaire de réunion du COPIL")
     page.get_by_label("Date de la réunion").fill(date)
     page.get_by_label("Intitulé").fill(title)
     page.get_by_label("Organisations représentées").select_option(label="Département du Calvados")
@@ -44,15 +61,14 @@ def record_meeting(page, live_server, *, date, title, actions=()):
 def test_a_manager_records_a_meeting_whose_actions_the_next_meeting_follows(
     page, live_server, login, assert_accessible, manager
 ):
-    login(page, manager, DEFAULT_PASSWORD)
-    page.goto(f"{live_server.url}/copil/nouvelle-reunion/")
-    assert_accessible(page, "le formulaire de réunion du COPIL")
+    log_in(page, live_server, login, assert_accessible, manager)
     today = datetime.date.today()
     past_due = (today - datetime.timedelta(days=3)).strftime("%d/%m/%Y")
     later_due = (today + datetime.timedelta(days=60)).strftime("%d/%m/%Y")
     record_meeting(
         page,
         live_server,
+        assert_accessible,
         date=(today - datetime.timedelta(days=90)).strftime("%d/%m/%Y"),
         title="COPIL du 3e trimestre",
         actions=[("Relancer les orientations en attente", past_due), ("Ouvrir 20 places AVIP", later_due)],
@@ -61,7 +77,7 @@ def test_a_manager_records_a_meeting_whose_actions_the_next_meeting_follows(
     expect(decided.get_by_role("row")).to_have_count(3)  # header + 2 actions
     assert_accessible(page, "la page de la première réunion")
 
-    record_meeting(page, live_server, date=today.strftime("%d/%m/%Y"), title="COPIL du 4e trimestre")
+    record_meeting(page, live_server, assert_accessible, date=today.strftime("%d/%m/%Y"), title="COPIL du 4e trimestre")
     carried = page.get_by_role("region", name="Actions des réunions précédentes encore ouvertes")
     expect(carried.get_by_role("cell", name="Relancer les orientations en attente", exact=True)).to_be_visible()
     expect(carried.get_by_role("cell", name="Ouvrir 20 places AVIP", exact=True)).to_be_visible()
@@ -81,6 +97,8 @@ def test_a_manager_records_a_meeting_whose_actions_the_next_meeting_follows(
     assert_accessible(page, "la liste des actions après la clôture d'une action")
 
     page.get_by_role("link", name="Partenariats").click()
+    expect(page.get_by_role("heading", name="Conventions de partenariat")).to_be_visible()
+    assert_accessible(page, "la liste des conventions")
     page.get_by_role("link", name="Réunions du COPIL").click()
     expect(page.get_by_role("cell", name="Ouvrir 20 places AVIP")).to_be_visible()
     assert_accessible(page, "la liste des réunions du COPIL")
@@ -100,12 +118,29 @@ def test_convention_pages_are_accessible(page, live_server, login, assert_access
     convention.resources.create(organisation=agency, role="conseillers France Travail", count=9)
     convention.resources.create(organisation=calvados, role="travailleurs sociaux", count=11)
     convention.funding_lines.create(funder="FSE+", amount=150000, esf_cofunded=True, label="Accompagnement global")
-    login(page, manager, DEFAULT_PASSWORD)
+    ConventionFactory(
+        title="Convention Département - CAF du Calvados",
+        parties=[calvados, OrganisationFactory(code="CAF14", name="CAF du Calvados", type=OrganisationType.CAF)],
+        owners=[manager],
+        renewal=RenewalMode.TACIT,
+        valid_from=today - datetime.timedelta(days=1000),
+        valid_to=today - datetime.timedelta(days=300),  # renewed tacitly; the period ends in about 65 days
+    )
+    log_in(page, live_server, login, assert_accessible, manager)
     page.goto(f"{live_server.url}/conventions/")
     expect(page.get_by_text("À renouveler", exact=True)).to_be_visible()
+    expect(page.get_by_text("Reconduction tacite à venir", exact=True)).to_be_visible()
     assert_accessible(page, "la liste des conventions")
+
+    page.get_by_role("link", name="Convention Département - CAF du Calvados").click()
+    expect(page.get_by_text("Période de reconduction en cours")).to_be_visible()
+    expect(page.get_by_text("En vigueur", exact=True)).to_be_visible()
+    assert_accessible(page, "la page d'une convention reconduite tacitement")
+
+    page.goto(f"{live_server.url}/conventions/")
     page.get_by_role("link", name="Convention Département - Pôle emploi du Calvados").click()
     expect(page.get_by_text("9 conseillers France Travail")).to_be_visible()
+    assert_accessible(page, "la page d'une convention")
     page.get_by_label("Intitulé").fill("Convention signée")
     page.get_by_label("Fichier PDF").set_input_files(
         files=[{"name": "convention.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}]
@@ -113,9 +148,7 @@ def test_convention_pages_are_accessible(page, live_server, login, assert_access
     page.get_by_role("button", name="Ajouter le document").click()
     expect(page.get_by_text("Document ajouté.")).to_be_visible()
     assert ConventionDocument.objects.filter(convention=convention).count() == 1
-    assert_accessible(page, "la page d'une convention")
-    page.screenshot(path="/tmp/conv_detail.png", full_page=True)
+    assert_accessible(page, "la page d'une convention, après l'ajout d'un document")
     page.get_by_role("button", name="Renouveler la convention").click()
     expect(page.get_by_text("Le renouvellement est créé en projet")).to_be_visible()
     assert_accessible(page, "le formulaire de la convention renouvelée")
-    page.screenshot(path="/tmp/conv_form.png", full_page=True)

@@ -262,7 +262,7 @@ def test_the_catalogue_filters_by_axis_and_places_left(client, contracted_file, 
     ActionFactory(title="Réservée à l'emploi", pathways=[Pathway.EMPLOI])
     assert "Réservée à l'emploi" not in titles(pathway=Pathway.SOCIAL_PRO)
     assert "Réservée à l'emploi" in titles(pathway=Pathway.EMPLOI)
-    assert "Complète (1 places)" in client.get(reverse("orientation:action_list")).content.decode()
+    assert "Complète (1 place)" in client.get(reverse("orientation:action_list")).content.decode()
 
 
 def test_an_operator_adds_an_action_of_their_organisation_with_esf_funding(client, operator, marseille_sud):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from freezegun import freeze_time
 
-from partners.enums import ConventionStatus, OrganisationType, Role
+from partners.enums import ConventionStatus, OrganisationType, RenewalMode, Role
 from partners.models import Convention, ConventionDocument
 from tests.factories import OrganisationFactory, UserFactory
 
@@ -180,7 +180,9 @@ def test_a_manager_creates_a_convention_and_follows_it(client, owner, caf, franc
         "title": "Convention territoriale",
         "kind": "territorial",
         "valid_from": "01/01/2027",
+        "valid_to": "31/12/2027",
         "renewal": "tacit",
+        "renewal_period_months": "6",
         "parties-TOTAL_FORMS": "2",
         "parties-INITIAL_FORMS": "0",
         "parties-0-organisation": caf.pk,
@@ -195,6 +197,7 @@ def test_a_manager_creates_a_convention_and_follows_it(client, owner, caf, franc
     assert response.url == reverse("partners:convention_detail", args=[convention.pk])
     assert list(convention.owners.all()) == [owner]
     assert convention.status == ConventionStatus.DRAFT
+    assert convention.renewal_period_months == 6
 
 
 def test_a_referent_may_not_create_a_convention(client, caf):
@@ -295,3 +298,77 @@ def test_the_end_date_of_a_signed_convention_is_not_moved_by_an_edit(convention,
     assert "renouvelez-la" in form.errors["valid_to"][0]
     draft = ConventionFactory(signed_on=None)
     assert ConventionForm({**data, "signed_on": ""}, instance=draft, user=owner).is_valid()
+
+
+def test_a_tacitly_renewed_convention_is_shown_in_force_with_its_current_period(client, caf, france_travail, owner):
+    tacit = ConventionFactory(
+        title="Convention tacite",
+        parties=[caf, france_travail],
+        owners=[owner],
+        renewal=RenewalMode.TACIT,
+        valid_to=datetime.date(2025, 12, 31),
+    )
+    client_for(client, owner)
+    listing = client.get(reverse("partners:convention_list"))
+    assert [c.title for c in listing.context["page_obj"]] == ["Convention tacite"]
+    content = listing.content.decode()
+    assert 'text-bg-secondary">Échue' not in content and 'text-bg-success">En vigueur' in content
+    assert "reconduite jusqu'au 31/12/2026" in content
+    assert "Tacite reconduction" in content and "(12 mois)" in content
+    assert "Reconduction tacite à venir" in content and "À renouveler" not in content
+    assert {
+        c.title for c in client.get(reverse("partners:convention_list"), {"status": "active"}).context["page_obj"]
+    } == {"Convention tacite"}
+
+    page = client.get(reverse("partners:convention_detail", args=[tacit.pk]))
+    assert page.context["status"] == ConventionStatus.ACTIVE
+    content = " ".join(page.content.decode().split())
+    assert "Période de reconduction en cours" in content and "du 01/01/2026 au 31/12/2026" in content
+    assert "puis reconduite tacitement par périodes de 12 mois, sauf dénonciation" in content
+    assert "La période en cours de cette convention prend fin le 31/12/2026 (dans 29 jours)" in content
+    assert "sauf dénonciation d'ici là, elle sera reconduite tacitement pour 12 mois" in content
+
+    member = UserFactory(organisation=caf, roles=[Role.COPIL])
+    client.force_login(member)
+    home = " ".join(client.get(reverse("home")).content.decode().split())
+    assert "fin de la période en cours le 31/12/2026, reconduite tacitement sauf dénonciation" in home
+
+
+def test_a_convention_without_renewal_tells_its_owners_it_ends(client, caf, france_travail, owner):
+    ending = ConventionFactory(parties=[caf, france_travail], owners=[owner], renewal=RenewalMode.NONE)
+    client_for(client, owner)
+    content = " ".join(client.get(reverse("partners:convention_detail", args=[ending.pk])).content.decode().split())
+    assert "Fin prochaine, sans renouvellement" in content
+    assert "prend fin le 31/12/2026 (dans 29 jours) et n'est pas renouvelable" in content
+
+
+def test_the_list_runs_the_same_queries_for_3_and_for_12_tacitly_renewed_conventions(client, caf, france_travail):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client_for(client, UserFactory(organisation=caf, roles=[Role.MANAGER]))
+    counts = []
+    for total in (3, 12):
+        while Convention.objects.count() < total:
+            ConventionFactory(
+                parties=[caf, france_travail], renewal=RenewalMode.TACIT, valid_to=datetime.date(2025, 12, 31)
+            )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("partners:convention_list"))
+        assert {c.status for c in response.context["page_obj"]} == {ConventionStatus.ACTIVE}
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_tacit_renewal_without_an_end_date_is_refused_and_its_period_defaults_to_12_months(owner):
+    from partners.forms_conventions import ConventionForm
+
+    data = {"title": "Convention tacite", "kind": "bilateral", "valid_from": "01/01/2027", "renewal": "tacit"}
+    form = ConventionForm(data, instance=Convention(), user=owner)
+    assert not form.is_valid()
+    assert form.errors["valid_to"] == [
+        "Une convention reconduite tacitement a une date de fin : celle de sa première période."
+    ]
+    form = ConventionForm({**data, "valid_to": "31/12/2027"}, instance=Convention(), user=owner)
+    assert form.is_valid(), form.errors
+    assert form.save().renewal_period_months == 12

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from partners.enums import CopilActionStatus, OrganisationType, Role
 from partners.models import CopilAction, CopilMeeting
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, SectorFactory, UserFactory
 
 from .factories import ConventionFactory, CopilActionFactory, CopilMeetingFactory
 
@@ -108,6 +108,26 @@ def test_the_next_meeting_shows_the_open_actions_of_the_previous_ones_and_flags_
     earlier = client.get(reverse("partners:copil_detail", args=[september.pk]))
     assert earlier.context["carried_actions"] == []
     assert late.pk in [a.pk for a in earlier.context["decided_actions"]]
+
+
+def test_a_meeting_follows_the_open_actions_of_its_perimeter_and_those_of_the_departement(client, manager, departement):
+    north, south = SectorFactory(name="Nord"), SectorFactory(name="Sud")
+    for sector, title in ((None, "Action du Département"), (north, "Action du Nord"), (south, "Action du Sud")):
+        meeting = CopilMeetingFactory(held_on=datetime.date(2026, 9, 15), sector=sector, organisations=[departement])
+        CopilActionFactory(meeting=meeting, title=title)
+
+    def followed(sector):
+        december = CopilMeetingFactory(held_on=datetime.date(2026, 12, 1), sector=sector, organisations=[departement])
+        return {action.title for action in CopilAction.objects.before(december)}
+
+    assert followed(north) == {"Action du Département", "Action du Nord"}
+    assert followed(south) == {"Action du Département", "Action du Sud"}
+    assert followed(None) == {"Action du Département"}  # each sector's COPIL follows its own actions
+
+    client.force_login(manager)
+    north_december = CopilMeeting.objects.get(sector=north, held_on=datetime.date(2026, 12, 1))
+    response = client.get(reverse("partners:copil_detail", args=[north_december.pk]))
+    assert {a.title for a in response.context["carried_actions"]} == {"Action du Département", "Action du Nord"}
 
 
 def test_closing_an_action_from_the_next_meeting_updates_the_list(client, manager, september, departement):
