@@ -1,22 +1,30 @@
-"""The AVIP figures of the COPIL report (SPEC §7 `childcare`), for a period and optionally a sector, as of a
-date: providers, places, AVIP places, families placed, outcomes per family, emergencies answered within 24 h.
+"""The AVIP figures of the COPIL report (SPEC §7 `childcare`), for a period and optionally a sector and a set of
+files, as of a date: providers, places, AVIP places, families placed, outcomes per family, emergencies answered
+within 24 h.
 
 A family is a household (a file without a household counts as its own family) and counts once in each
 figure: `families_into_employment` and `families_into_training` may overlap (a family whose two placements
 ended one in employment, one in training is in both); `outcomes_by_family` counts each family once, under
 its best outcome (employment, then training, then still searching, then other). Aggregates only, no names:
 the report applies its masking to these counts.
+
+Three aggregate statements whatever the number of providers, placements and requests: the families are
+counted in SQL (distinct households, plus distinct files without a household), and a family's best outcome is
+the difference of two cumulative counts (families with an outcome of rank ≤ k, minus those of rank < k).
 """
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accompaniment.deadline_engine import day_end, day_start
 from accompaniment.enums import DeadlineState
 from accompaniment.models import Deadline
 
-from .enums import OUTCOME_RANK, Outcome
+from .enums import OUTCOME_RANK
 from .models import ChildcareRequest, Placement, Provider
+
+# Outcomes from the best to the least good.
+RANKED_OUTCOMES = [outcome.value for outcome in sorted(OUTCOME_RANK, key=OUTCOME_RANK.get)]
 
 
 def rate(numerator, denominator):
@@ -27,13 +35,26 @@ def rate(numerator, denominator):
     }
 
 
-def _family(household_id, beneficiary_id):
-    return ("household", household_id) if household_id else ("file", beneficiary_id)
+def _count_families(name, condition):
+    """Two aggregates whose sum is the number of distinct families of the placements meeting `condition`."""
+    in_household = Q(request__beneficiary__household__isnull=False)
+    return {
+        f"{name}_households": Count("request__beneficiary__household", distinct=True, filter=condition & in_household),
+        f"{name}_files": Count("request__beneficiary", distinct=True, filter=condition & ~in_household),
+    }
 
 
-def copil_figures(*, starts_on, ends_on, sector=None, as_of=None):
+def _families(totals, name):
+    return totals[f"{name}_households"] + totals[f"{name}_files"]
+
+
+def copil_figures(*, starts_on, ends_on, sector=None, files=None, as_of=None):
     """The childcare indicators of a period [`starts_on`, `ends_on`] as of `as_of` (default: today). Only
-    facts recorded on or before the as-of date count. A constant number of queries."""
+    facts recorded on or before the as-of date count.
+
+    `sector` narrows providers to those serving it, and families and emergencies to the requests placed in it.
+    `files` (a queryset of files) narrows families and emergencies to the requests made for those files (an
+    organisation's or a pathway's perimeter); providers and places do not depend on it. Three statements."""
     as_of = as_of or timezone.localdate()
     as_of_end = day_end(as_of)
     last_day = min(ends_on, as_of)
@@ -43,31 +64,29 @@ def copil_figures(*, starts_on, ends_on, sector=None, as_of=None):
     )
     if sector is not None:
         providers = providers.filter(pk__in=Provider.objects.filter(sectors=sector).values("pk"))
-    capacity = providers.aggregate(count_places=Sum("total_places"), count_avip=Sum("avip_places"))
+    capacity = providers.aggregate(providers=Count("pk"), places=Sum("total_places"), avip=Sum("avip_places"))
+
+    requests = ChildcareRequest.objects.all()
+    if sector is not None:
+        requests = requests.filter(sector=sector)
+    if files is not None:
+        requests = requests.filter(beneficiary__in=files.values("pk"))
+    narrowed = sector is not None or files is not None
 
     placements = Placement.objects.filter(created_at__lte=as_of_end).running_between(starts_on, last_day)
-    if sector is not None:
-        placements = placements.filter(request__sector=sector)
-    placed_families, best_outcome = set(), {}
-    into_employment, into_training = set(), set()
-    rows = placements.values_list(
-        "request__beneficiary__household_id", "request__beneficiary_id", "ended_on", "outcome"
-    ).order_by()
-    for household_id, beneficiary_id, ended_on, outcome in rows:
-        family = _family(household_id, beneficiary_id)
-        placed_families.add(family)
-        if not (ended_on and outcome and starts_on <= ended_on <= last_day):
-            continue
-        if outcome == Outcome.EMPLOYMENT:
-            into_employment.add(family)
-        elif outcome == Outcome.TRAINING:
-            into_training.add(family)
-        if family not in best_outcome or OUTCOME_RANK[outcome] < OUTCOME_RANK[best_outcome[family]]:
-            best_outcome[family] = outcome
-
-    outcomes_by_family = dict.fromkeys(Outcome.values, 0)
-    for outcome in best_outcome.values():
-        outcomes_by_family[outcome] += 1
+    if narrowed:
+        placements = placements.filter(request__in=requests.values("pk"))
+    ended_in_period = Q(ended_on__isnull=False, ended_on__gte=starts_on, ended_on__lte=last_day) & ~Q(outcome="")
+    aggregates = _count_families("placed", Q())
+    for rank in range(len(RANKED_OUTCOMES)):
+        aggregates |= _count_families(f"best_{rank}", ended_in_period & Q(outcome__in=RANKED_OUTCOMES[: rank + 1]))
+    aggregates |= _count_families("training", ended_in_period & Q(outcome=RANKED_OUTCOMES[1]))
+    totals = placements.order_by().aggregate(**aggregates)
+    # Families whose best outcome is of rank k: those with an outcome of rank ≤ k, less those of rank < k.
+    cumulative = [0] + [_families(totals, f"best_{rank}") for rank in range(len(RANKED_OUTCOMES))]
+    outcomes_by_family = {
+        outcome: cumulative[rank + 1] - cumulative[rank] for rank, outcome in enumerate(RANKED_OUTCOMES)
+    }
 
     emergencies = (
         Deadline.objects.filter(rule_code="childcare_24h", starts_at__gte=day_start(starts_on))
@@ -75,18 +94,19 @@ def copil_figures(*, starts_on, ends_on, sector=None, as_of=None):
         .with_state_at(as_of_end)
         .exclude(state_at=DeadlineState.CANCELLED)
     )
-    if sector is not None:
-        emergencies = emergencies.filter(subject_id__in=ChildcareRequest.objects.filter(sector=sector).values("pk"))
-    states = list(emergencies.values_list("state_at", flat=True))
-    on_time = sum(1 for state in states if state == DeadlineState.MET)
+    if narrowed:
+        emergencies = emergencies.filter(subject_id__in=requests.values("pk"))
+    answered = emergencies.order_by().aggregate(
+        due=Count("pk"), on_time=Count("pk", filter=Q(state_at=DeadlineState.MET))
+    )
 
     return {
-        "providers": providers.count(),
-        "places": capacity["count_places"] or 0,
-        "avip_places": capacity["count_avip"] or 0,
-        "families_placed": len(placed_families),
-        "families_into_employment": len(into_employment),
-        "families_into_training": len(into_training),
+        "providers": capacity["providers"],
+        "places": capacity["places"] or 0,
+        "avip_places": capacity["avip"] or 0,
+        "families_placed": _families(totals, "placed"),
+        "families_into_employment": outcomes_by_family[RANKED_OUTCOMES[0]],
+        "families_into_training": _families(totals, "training"),
         "outcomes_by_family": outcomes_by_family,
-        "emergencies_answered_within_24h": rate(on_time, len(states)),
+        "emergencies_answered_within_24h": rate(answered["on_time"], answered["due"]),
     }

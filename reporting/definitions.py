@@ -60,9 +60,18 @@ DEFINITIONS = [
         "contracts",
         "Contrats d'engagement et heures d'activité",
         "Contrats signés dans la période ; part de ceux qui prévoient 15 heures d'activité hebdomadaires ou "
-        "plus ; contrats à durée réduite par motif de réduction.",
+        "plus ; contrats à durée réduite (moins de 15 heures) par motif de réduction.",
         numerator="contrats signés dans la période à 15 heures ou plus",
         denominator="contrats signés dans la période",
+    ),
+    Definition(
+        "activity_hours",
+        "Heures d'activité prévues et réalisées",
+        "Heures d'activité des plans d'action des contrats, pour les semaines (du lundi au dimanche) qui commencent "
+        "dans la période, au plus tard à la date d'arrêté. Prévues : pour chaque semaine, les heures hebdomadaires "
+        "prévues des activités en cours cette semaine-là (une activité réalisée ou abandonnée cesse de compter "
+        "après le jour de ce changement). Réalisées : les heures saisies comme réalisées pour ces semaines. Masquées "
+        "lorsqu'elles portent sur moins de dossiers que le seuil du secret statistique.",
     ),
     Definition(
         "active_accompaniments",
@@ -100,7 +109,9 @@ DEFINITIONS = [
         "Garde d'enfants (AVIP)",
         "Structures de garde actives dont le label couvre la période, leurs places et places AVIP ; familles accueillies dans la "
         "période et, parmi elles, celles sorties vers l'emploi ou la formation (une famille compte une fois) ; "
-        "part des demandes urgentes qui ont reçu une réponse dans les 24 heures.",
+        "part des demandes urgentes qui ont reçu une réponse dans les 24 heures. Pour un organisme référent ou un "
+        "parcours, les familles et les urgences sont celles dont le dossier relève du périmètre ; les structures et "
+        "les places restent celles de la circonscription ou du Département.",
         numerator="demandes urgentes de la période ayant reçu une réponse dans les 24 heures",
         denominator="demandes urgentes de la période arrivées à échéance",
     ),
@@ -108,7 +119,10 @@ DEFINITIONS = [
         "conventions",
         "Conventions et actions du COPIL",
         "Conventions en vigueur à la date d'arrêté et celles qui arrivent à échéance dans les 90 jours ; actions "
-        "décidées en COPIL encore ouvertes et, parmi elles, celles dont l'échéance est dépassée.",
+        "décidées en COPIL encore ouvertes et, parmi elles, celles dont l'échéance est dépassée. Les conventions "
+        "sont comptées à l'échelle du Département, ou, pour un organisme référent, celles dont il est partie ; les "
+        "actions sont celles des COPIL de la circonscription choisie et, pour un organisme référent, celles qu'il "
+        "porte. Le parcours ne s'applique ni aux unes ni aux autres.",
         period="Situation à la date d'arrêté.",
     ),
     Definition(

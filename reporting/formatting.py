@@ -4,6 +4,7 @@ from django.utils.formats import number_format
 
 MASKED = "s"
 NARROW_NO_BREAK_SPACE = "\u202f"
+NO_BREAK_SPACE = "\xa0"
 
 
 def number(value, decimals=0):
@@ -17,6 +18,13 @@ def percent(value):
     if value is None:
         return MASKED
     return f"{number(value * 100, 1)}{NARROW_NO_BREAK_SPACE}%"
+
+
+def hours(value):
+    """Hours as « 1 234,5 h » (« 585 h » when whole), « s » when masked."""
+    if value is None:
+        return MASKED
+    return f"{number(value, 1).removesuffix(',0')}{NO_BREAK_SPACE}h"
 
 
 def rate(rate_object):

@@ -2,7 +2,8 @@
 
 `compute()` returns the raw figures (unmasked: never shown as such outside this package; `report.build()`
 masks them). Each figure is one or two aggregate statements over the whole perimeter: the number of
-statements depends on the sections, never on the number of files (tests/reporting/test_queries.py).
+statements depends on the sections (and the activity hours' on the number of weeks of the period), never on
+the number of files (tests/reporting/test_indicators.py, `test_the_number_of_statements_…`).
 
 Only facts dated on or before the as-of date count. The perimeter is the Département, a sector (the file's
 primary sector), an organisation or a pathway (those of the orientation in force on the as-of date).
@@ -10,11 +11,46 @@ primary sector), an organisation or a pathway (those of the orientation in force
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
 
-from accompaniment.enums import POSITIVE_EXIT_REASONS, ExitReason, InterviewKind, InterviewStatus
-from accompaniment.models import Beneficiary, Contract, Deadline, DeadlineRule, Episode, Exit, Interview
+from accompaniment.enums import (
+    ACTIVITY_CLOSED_STATUSES,
+    DEFAULT_WEEKLY_HOURS,
+    POSITIVE_EXIT_REASONS,
+    ExitReason,
+    InterviewKind,
+    InterviewStatus,
+)
+from accompaniment.models import (
+    Activity,
+    ActivityHours,
+    ActivityStatusChange,
+    Beneficiary,
+    Contract,
+    Deadline,
+    DeadlineRule,
+    Episode,
+    Exit,
+    Interview,
+)
 from orientation.enums import Pathway
 from orientation.models import Orientation
 
@@ -90,6 +126,12 @@ class Mean:
 
     value: float | None
     count: int
+
+
+@dataclass(frozen=True)
+class Hours(Mean):
+    """A number of hours (a total, not a count of people), with the number of files it is made of: masked, like a
+    mean, when that number is small."""
 
 
 def _range(period, as_of):
@@ -232,21 +274,99 @@ def journey_figures(period, perimeter, as_of):
     }
 
 
-def contract_figures(period, perimeter, as_of):
+def contract_figures(period, perimeter, as_of, *, hours=True):
     start, end = _range(period, as_of)
     contracts = perimeter.restrict(Contract.objects.filter(signed_on__gte=start, signed_on__lte=end), as_of)
-    totals = contracts.aggregate(signed=Count("pk"), at_least_15=Count("pk", filter=Q(weekly_hours__gte=15)))
+    totals = contracts.aggregate(
+        signed=Count("pk"), at_least_15=Count("pk", filter=Q(weekly_hours__gte=DEFAULT_WEEKLY_HOURS))
+    )
+    # The contracts whose hours are reduced (below 15 h, which needs a reason), by reason: together, the
+    # complement of `at_least_15_hours` (a reason recorded on a contract at 15 h or more reduces nothing).
     reductions = dict(
-        contracts.exclude(hours_reduction_reason="")
+        contracts.filter(weekly_hours__lt=DEFAULT_WEEKLY_HOURS)
+        .exclude(hours_reduction_reason="")
         .values_list("hours_reduction_reason")
         .annotate(n=Count("pk"))
         .values_list("hours_reduction_reason", "n")
     )
     reasons = Contract._meta.get_field("hours_reduction_reason").choices
-    return {
+    figures = {
         "signed": totals["signed"],
         "at_least_15_hours": Rate(totals["at_least_15"], totals["signed"]),
         "reductions_by_reason": {code: reductions.get(code, 0) for code, _label in reasons if code},
+    }
+    if hours:
+        figures["activity_hours"] = activity_hours_figures(period, perimeter, as_of)
+    return figures
+
+
+ONE_WEEK = datetime.timedelta(days=7)
+HOURS = DecimalField(max_digits=14, decimal_places=1)
+
+
+def weeks_of(period, as_of):
+    """The Mondays of the weeks that start in the period, up to the as-of date (computed here, not in SQL)."""
+    start, end = _range(period, as_of)
+    monday = start + datetime.timedelta(days=-start.weekday() % 7)
+    mondays = []
+    while monday <= end:
+        mondays.append(monday)
+        monday += ONE_WEEK
+    return mondays
+
+
+def activity_hours_figures(period, perimeter, as_of):
+    """The activity hours of the contracts' action plans over the weeks that start in the period (up to the as-of
+    date): `planned`, each week, the weekly planned hours of the activities running that week (as the file's
+    weekly figures count them: an activity done or abandoned stops counting after the day of that change, as
+    recorded by the as-of date); `done`, the hours recorded done for those weeks. Two statements: one sum per
+    week for the planned hours (their number depends on the period, not on the data), one for the hours done."""
+    mondays = weeks_of(period, as_of)
+    if not mondays:
+        return {"planned": Hours(0.0, 0), "done": Hours(0.0, 0)}
+    first, last_sunday = mondays[0], mondays[-1] + datetime.timedelta(days=6)
+    # The day a done or abandoned activity stopped, as of the as-of date (its last change by then closed it).
+    closed_on = Subquery(
+        ActivityStatusChange.objects.filter(activity=OuterRef("pk"), changed_on__lte=as_of)
+        .order_by("-changed_on", "-id")
+        .annotate(
+            closed_on=Case(
+                When(status__in=ACTIVITY_CLOSED_STATUSES, then=F("changed_on")), default=None, output_field=DateField()
+            )
+        )
+        .values("closed_on")[:1]
+    )
+    activities = perimeter.restrict(
+        Activity.objects.filter(starts_on__lte=last_sunday, ends_on__gte=first, weekly_planned_hours__gt=0),
+        as_of,
+        "contract__beneficiary",
+    ).annotate(effective_end=Coalesce(Least("ends_on", closed_on), F("ends_on")))
+    running = Q(effective_end__gte=first)
+    weekly = {
+        f"week_{index}": Sum(
+            Case(
+                When(
+                    Q(starts_on__lte=monday + datetime.timedelta(days=6), effective_end__gte=monday),
+                    then=F("weekly_planned_hours"),
+                ),
+                default=Value(Decimal(0)),
+                output_field=HOURS,
+            )
+        )
+        for index, monday in enumerate(mondays)
+    }
+    planned = activities.order_by().aggregate(
+        files=Count("contract__beneficiary", distinct=True, filter=running), **weekly
+    )
+    done = perimeter.restrict(
+        ActivityHours.objects.filter(week_of__gte=first, week_of__lte=mondays[-1], hours__gt=0),
+        as_of,
+        "activity__contract__beneficiary",
+    ).aggregate(hours=Sum("hours"), files=Count("activity__contract__beneficiary", distinct=True))
+    planned_hours = sum((planned[key] or Decimal(0) for key in weekly), Decimal(0))
+    return {
+        "planned": Hours(float(round(planned_hours, 1)), planned["files"]),
+        "done": Hours(float(round(done["hours"] or Decimal(0), 1)), done["files"]),
     }
 
 
@@ -279,7 +399,7 @@ def quarter_figures(period, perimeter, as_of, rules):
         **files_figures(period, perimeter, as_of, caseload=False),
         **deadline_figures(period, perimeter, as_of, rules),
         **journey_figures(period, perimeter, as_of),
-        "contracts_signed": contract_figures(period, perimeter, as_of)["signed"],
+        "contracts_signed": contract_figures(period, perimeter, as_of, hours=False)["signed"],
     }
 
 

@@ -8,7 +8,8 @@ from orientation.enums import Pathway
 
 from . import charts
 from .definitions import LABELS
-from .formatting import number, rate
+from .formatting import hours, number, rate
+from .sections import scope_notes
 
 FUNNEL_STEPS = [
     ("new_entrants", "Nouveaux entrants"),
@@ -32,6 +33,10 @@ CONVENTION_LABELS = {
     "committed_staff": "Professionnels engagés par les conventions en vigueur",
 }
 ACTION_LABELS = {"open": "Actions ouvertes", "late": "Actions en retard"}
+ACTIVITY_HOURS_LABELS = {
+    "planned": "Heures d'activité prévues (plans d'action)",
+    "done": "Heures d'activité réalisées",
+}
 
 
 NO_PREVIOUS = object()
@@ -78,6 +83,7 @@ def sections(data):
         # A masked previous figure is shown « s »; a figure the trend does not hold, left empty.
         return (label, _value(item), "" if previous_item is NO_PREVIOUS else _value(previous_item))
 
+    notes = scope_notes(data.get("perimeter") or {})
     result = []
     context = Section("contexte", "Contexte")
     context.key_figures = [
@@ -146,6 +152,11 @@ def sections(data):
         key("Contrats signés", contracts["signed"], previous.get("contracts_signed", NO_PREVIOUS)),
         key("Contrats à 15 heures ou plus", contracts["at_least_15_hours"]),
     ]
+    activity_hours = contracts.get("activity_hours")
+    if activity_hours is not None:  # reports frozen before the activity hours were reported have none
+        contract_section.key_figures += [
+            (label, hours(activity_hours.get(code)), "") for code, label in ACTIVITY_HOURS_LABELS.items()
+        ]
     reduction_rows = [
         (HoursReductionReason(code).label, value)
         for code, value in contracts["reductions_by_reason"].items()
@@ -191,7 +202,7 @@ def sections(data):
 
     if "childcare" in data:
         childcare = data["childcare"]
-        avip = Section("garde", "Garde d'enfants (AVIP)")
+        avip = Section("garde", "Garde d'enfants (AVIP)", note=notes.get("childcare", ""))
         avip.key_figures = [key(label, childcare.get(code)) for code, label in CHILDCARE_LABELS.items()]
         avip.key_figures.append(key("Urgences traitées en 24 heures", childcare.get("emergencies_answered_within_24h")))
         from childcare.enums import Outcome
@@ -211,7 +222,7 @@ def sections(data):
         avip.charts.append(charts.horizontal_bars("chart-avip", "Familles par issue de l'accueil", outcome_rows))
         result.append(avip)
     if "conventions" in data or "copil_actions" in data:
-        partners = Section("conventions", "Conventions et actions du COPIL")
+        partners = Section("conventions", "Conventions et actions du COPIL", note=notes.get("conventions", ""))
         for code, label in CONVENTION_LABELS.items():
             partners.key_figures.append(key(label, data.get("conventions", {}).get(code)))
         for code, label in ACTION_LABELS.items():

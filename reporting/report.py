@@ -107,6 +107,12 @@ def _relations(cells, body):
                 [p("exits_by_reason", reason) for reason in reasons if reason in POSITIVE_EXIT_REASONS],
             )
             cells.same(p("contracts", "signed"), p("contracts", "at_least_15_hours", "denominator"))
+            # The contracts below 15 h (the rate's hidden complement) are those of the reductions by reason.
+            reductions = [
+                p("contracts", "reductions_by_reason", reason)
+                for reason in figures["contracts"]["reductions_by_reason"]
+            ]
+            cells.relation(p("contracts", "at_least_15_hours", "complement"), reductions)
             # The Département's deadlines are the sum of the sectors' (subjects without a file aside).
             for code in figures["deadlines"]:
                 for side in ("numerator", "denominator"):

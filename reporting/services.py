@@ -51,7 +51,9 @@ def compute_and_store(period, perimeter, as_of, *, kind=ReportKind.SNAPSHOT, use
 
 
 def figures(period, perimeter, as_of, *, max_age_minutes=None):
-    """The report data for the dashboards: a snapshot younger than the setting, else computed now and stored."""
+    """The report data for the dashboards and the downloads: a snapshot younger than the setting
+    (PARCOURS_REPORT_SNAPSHOT_MINUTES), else computed now and stored as the new snapshot. Its `generated_at`
+    says when the figures were computed."""
     max_age = settings.PARCOURS_REPORT_SNAPSHOT_MINUTES if max_age_minutes is None else max_age_minutes
     fresh = (
         StoredReport.objects.filter(
@@ -77,21 +79,31 @@ def freeze(period, perimeter, as_of, *, user, meeting=None):
     return stored
 
 
-def portfolio_load(manager, as_of):
-    """(name, files, active accompaniments) per referent of the teams `manager` manages, on `as_of` (names of
-    agents, not of persons), busiest first."""
+def portfolio_day(period, as_of):
+    """The day the referents' load is counted on: the end of the period, or the as-of date when earlier (the
+    day the report's stocks, such as the accompaniments in progress, are counted on)."""
+    return min(period.end, as_of)
+
+
+def portfolio_load(manager, period, perimeter, as_of):
+    """(name, files, active accompaniments) per referent of the teams `manager` manages, on `portfolio_day()`:
+    the files of the perimeter (sector, organisation référent, pathway, as in the report) they are referent of
+    that day, and those in accompaniment that day. Names of agents, not of persons; busiest first."""
+    day = portfolio_day(period, as_of)
     members = User.objects.filter(teams__manager=manager).distinct()
+    assignments = ReferentAssignment.objects.filter(agent__in=members, designated_on__lte=day).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
+    )
     rows = (
-        ReferentAssignment.objects.filter(agent__in=members, designated_on__lte=as_of)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+        perimeter.restrict(assignments, as_of)
         .values("agent_id", "agent__first_name", "agent__last_name")
         .annotate(
             files=Count("beneficiary", distinct=True),
             active=Count(
-                "beneficiary", distinct=True, filter=Q(beneficiary__episodes__in=Episode.objects.open_on(as_of))
+                "beneficiary", distinct=True, filter=Q(beneficiary__episodes__in=Episode.objects.open_on(day))
             ),
         )
-        .order_by("-active", "agent__last_name")
+        .order_by("-active", "agent__last_name", "agent_id")
     )
     return [(f"{row['agent__first_name']} {row['agent__last_name']}", row["files"], row["active"]) for row in rows]
 

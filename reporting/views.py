@@ -14,6 +14,7 @@ from partners.enums import Role
 from partners.models import CopilMeeting
 
 from . import charts, pdf, presentation, report, services
+from .definitions import DEFINITIONS
 from .forms import DashboardFilterForm
 from .models import ReportKind, StoredReport
 
@@ -49,10 +50,12 @@ def dashboard(request):
             sections=presentation.sections(data),
             sector_table=presentation.deadlines_by_sector_table(data),
             query=request.GET.urlencode(),
+            definitions=DEFINITIONS,
         )
         if request.user.has_role(Role.MANAGER):
-            load = services.portfolio_load(request.user, as_of)
+            load = services.portfolio_load(request.user, period, perimeter, as_of)
             context["portfolio"] = load
+            context["portfolio_on"] = services.portfolio_day(period, as_of)
             context["portfolio_chart"] = charts.horizontal_bars(
                 "chart-portfolio",
                 "Accompagnements en cours par référent",
@@ -63,7 +66,9 @@ def dashboard(request):
 
 @role_required(*READERS)
 def report_download(request):
-    """The COPIL report of the dashboard's filters, as PDF (default) or JSON, computed now."""
+    """The COPIL report of the dashboard's filters, as PDF (default) or JSON: the figures the dashboard shows
+    (its stored snapshot while it is fresh, else computed now and stored), with the time they were computed.
+    A report that must never change is frozen instead (`report_freeze`)."""
     form, chosen = _filters(request)
     if chosen is None:
         return render(request, "reporting/dashboard.html", {"form": form, "nav_active": "dashboard"}, status=400)

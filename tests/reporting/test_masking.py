@@ -87,3 +87,33 @@ def test_a_count_of_three_in_the_report_is_masked_and_not_derivable():
         value == masked_rate or value["value"] is not None or value["denominator"] == 0
         for value in data["deadlines"].values()
     )
+
+
+@pytest.mark.django_db
+def test_a_masked_reduction_reason_cannot_be_recovered_from_the_contracts_below_15_hours():
+    from accompaniment.enums import HoursReductionReason
+
+    cohort = Cohort()
+    signed = datetime.date(2026, 8, 1)
+    cohort.contracts(cohort.files(20), signed_on=signed, weekly_hours=15)
+    # A reason recorded on a contract at 15 h reduces nothing: not a reduction.
+    cohort.contracts(cohort.files(2), signed_on=signed, weekly_hours=15, reduction=HoursReductionReason.OTHER)
+    cohort.contracts(cohort.files(3), signed_on=signed, weekly_hours=10, reduction=HoursReductionReason.HEALTH)
+    cohort.contracts(cohort.files(9), signed_on=signed, weekly_hours=12, reduction=HoursReductionReason.OTHER)
+
+    period, as_of = parse_quarter("2026-Q3"), datetime.date(2026, 11, 30)
+    assert report.build(period, None, as_of, mask_threshold=0)["contracts"]["reductions_by_reason"] == {
+        "health": 3,
+        "disability": 0,
+        "single_parent_no_childcare": 0,
+        "other": 9,
+    }
+    inspected = {}
+    contracts = report.build(period, None, as_of, mask_threshold=5, inspect=inspected)["contracts"]
+
+    # 34 contracts, 22 at 15 h or more: 12 below, each with a reason. Showing « other: 9 » would give the 3 back.
+    assert contracts["signed"] == 34 and contracts["at_least_15_hours"]["denominator"] == 34
+    assert contracts["reductions_by_reason"]["health"] is None
+    assert contracts["reductions_by_reason"]["other"] is None
+    derivable = known(inspected["cells"], inspected["masked"])
+    assert ("contracts", "reductions_by_reason", "health") not in derivable

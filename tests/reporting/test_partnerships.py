@@ -104,3 +104,81 @@ def test_the_report_holds_the_childcare_section_in_spec_shape():
         "emergencies_answered_within_24h",
     }
     assert childcare["emergencies_answered_within_24h"] == {"value": None, "numerator": 0, "denominator": 0}
+
+
+def test_an_organisation_perimeter_counts_the_conventions_it_is_party_to_and_the_actions_it_carries(aix):
+    from orientation.enums import Pathway
+    from reporting.indicators import Perimeter
+    from tests.factories import OrganisationFactory
+
+    agency = OrganisationFactory(code="ORG-A", name="Agence A", france_travail=True)
+    association = OrganisationFactory(code="ORG-B", name="Association B")
+    ConventionFactory(parties=[agency, association])  # expiring within 90 days of 30/11/2026
+    ConventionFactory(parties=[agency], valid_to=datetime.date(2027, 12, 31))
+    ConventionFactory(parties=[association], valid_to=datetime.date(2027, 12, 31))
+    ConventionFactory(parties=[agency], valid_to=datetime.date(2026, 6, 30))  # expired
+    meeting = CopilMeetingFactory(held_on=datetime.date(2026, 9, 15))
+    in_aix = CopilMeetingFactory(held_on=datetime.date(2026, 9, 16), sector=aix)
+    CopilActionFactory(meeting=meeting, owner_organisation=agency, due_on=datetime.date(2026, 10, 1))  # late
+    CopilActionFactory(meeting=in_aix, owner_organisation=agency)
+    # Carried by an agent of the agency, with no organisation recorded: the agency's.
+    CopilActionFactory(meeting=meeting, owner=UserFactory(organisation=agency))
+    CopilActionFactory(meeting=meeting, owner_organisation=association, due_on=datetime.date(2026, 10, 1))
+    CopilActionFactory(meeting=in_aix, owner_organisation=association)
+
+    def build(**perimeter):
+        return report.build(parse_quarter("2026-Q3"), Perimeter(**perimeter), AS_OF, mask_threshold=0)
+
+    agency_report = build(organisation=agency)
+    assert agency_report["conventions"] == {"active": 2, "expiring_within_90_days": 1, "committed_staff": 0}
+    assert agency_report["copil_actions"] == {"open": 3, "late": 1}
+    assert build(organisation=association)["copil_actions"] == {"open": 2, "late": 1}
+    # A sector: its meetings' actions; the conventions are the Département's.
+    in_sector = build(sector=aix)
+    assert in_sector["copil_actions"] == {"open": 2, "late": 0}
+    assert in_sector["conventions"] == {"active": 3, "expiring_within_90_days": 1, "committed_staff": 0}
+    assert build(sector=aix, organisation=agency)["copil_actions"] == {"open": 1, "late": 0}
+    # A pathway does not apply to partnerships: the Département's figures.
+    assert build(pathway=Pathway.EMPLOI)["copil_actions"] == build()["copil_actions"] == {"open": 5, "late": 2}
+    assert build(pathway=Pathway.EMPLOI)["conventions"]["active"] == 3
+
+
+@pytest.mark.parametrize(
+    ("perimeter", "childcare", "conventions"),
+    [
+        ({}, None, None),
+        (
+            {"sector": "NORD"},
+            None,
+            "Conventions : à l'échelle du Département (elles lient des organismes, pas un territoire ni un parcours). "
+            "Actions du COPIL : celles décidées par les COPIL de la circonscription.",
+        ),
+        (
+            {"organisation": "ORG-A"},
+            "Structures de garde et places : à l'échelle du Département",
+            "Conventions : celles dont l'organisme référent choisi est partie. "
+            "Actions du COPIL : celles portées par l'organisme référent choisi.",
+        ),
+        (
+            {"sector": "NORD", "pathway": "emploi"},
+            "Structures de garde et places : à l'échelle de la circonscription",
+            "Conventions : à l'échelle du Département (elles lient des organismes, pas un territoire ni un parcours). "
+            "Actions du COPIL : celles décidées par les COPIL de la circonscription ; le parcours ne s'y applique pas.",
+        ),
+        (
+            {"pathway": "emploi"},
+            "Structures de garde et places : à l'échelle du Département",
+            "Conventions : à l'échelle du Département (elles lient des organismes, pas un territoire ni un parcours). "
+            "Actions du COPIL : à l'échelle du Département (une action ne relève pas d'un parcours).",
+        ),
+    ],
+)
+def test_the_report_says_how_each_partnership_section_follows_the_perimeter(perimeter, childcare, conventions):
+    from reporting.sections import scope_notes
+
+    notes = scope_notes({"sector": None, "organisation": None, "pathway": None, **perimeter})
+    assert notes.get("conventions") == conventions
+    if childcare is None:
+        assert "childcare" not in notes
+    else:
+        assert notes["childcare"].startswith(childcare)

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 import subprocess
 
 import pytest
@@ -146,3 +147,106 @@ def test_a_frozen_report_never_changes(client, copil, exits):
     assert client.get(reverse("reporting:frozen_download", args=[frozen.pk])).status_code == 200
     fresh = client.get(reverse("reporting:report_download"), {**QUERY, "format": "json"}).json()
     assert fresh["exits"] == 70  # computed anew: the frozen report is not a snapshot
+
+
+@pytest.fixture
+def team_load(departement, marseille_sud, aix):
+    """A manager's team of two referents and a referent of another team, with files of two sectors, two lead
+    organisations and two pathways."""
+    from orientation.enums import Pathway
+    from tests.factories import OrganisationFactory, TeamFactory
+
+    manager = UserFactory(organisation=departement, roles=[Role.MANAGER])
+    nadia = UserFactory(organisation=departement, roles=[Role.REFERENT], first_name="Nadia", last_name="Alpha")
+    bruno = UserFactory(organisation=departement, roles=[Role.REFERENT], first_name="Bruno", last_name="Beta")
+    other = UserFactory(organisation=departement, roles=[Role.REFERENT], first_name="Olga", last_name="Autre")
+    TeamFactory(organisation=departement, manager=manager, members=[nadia, bruno])
+    TeamFactory(organisation=departement, members=[other])
+    agency = OrganisationFactory(code="ORG-A", name="Agence A", france_travail=True)
+    association = OrganisationFactory(code="ORG-B", name="Association B")
+    cohort = Cohort()
+    designated = datetime.date(2026, 7, 15)
+    # Nadia: 3 files of Marseille Sud (agency, emploi), 2 in accompaniment, and 1 of Aix (association, social-pro).
+    south = cohort.files(3, sector=marseille_sud)
+    cohort.orientations(south, organisation=agency, decided_on=datetime.date(2026, 7, 10))
+    cohort.referents(south, agent=nadia, designated_on=designated)
+    cohort.episodes(south[:2], started_on=datetime.date(2026, 8, 1))
+    north = cohort.files(1, sector=aix)
+    cohort.orientations(
+        north, organisation=association, pathway=Pathway.SOCIAL_PRO, decided_on=datetime.date(2026, 7, 10)
+    )
+    cohort.referents(north, agent=nadia, designated_on=designated)
+    # Bruno: 2 files of Aix (association, social-pro), 1 in accompaniment; a third from 15 October.
+    in_aix = cohort.files(2, sector=aix)
+    cohort.orientations(
+        in_aix, organisation=association, pathway=Pathway.SOCIAL_PRO, decided_on=datetime.date(2026, 7, 10)
+    )
+    cohort.referents(in_aix, agent=bruno, designated_on=designated)
+    cohort.episodes(in_aix[:1], started_on=datetime.date(2026, 8, 1))
+    cohort.referents(cohort.files(1, sector=marseille_sud), agent=bruno, designated_on=datetime.date(2026, 10, 15))
+    # Olga is not in the manager's teams.
+    cohort.referents(cohort.files(4, sector=marseille_sud), agent=other, designated_on=designated)
+    return manager
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, [("Nadia Alpha", 4, 2), ("Bruno Beta", 2, 1)]),
+        ({"secteur": "CAS-MRS-SUD"}, [("Nadia Alpha", 3, 2)]),
+        ({"secteur": "CAS-AIX"}, [("Bruno Beta", 2, 1), ("Nadia Alpha", 1, 0)]),
+        ({"organisation": "ORG-A"}, [("Nadia Alpha", 3, 2)]),
+        ({"organisation": "ORG-B", "parcours": "social_pro"}, [("Bruno Beta", 2, 1), ("Nadia Alpha", 1, 0)]),
+        ({"parcours": "emploi"}, [("Nadia Alpha", 3, 2)]),
+        ({"parcours": "remobilisation"}, []),
+        # A period ending on 31 October: Bruno's file of 15 October counts.
+        (
+            {"trimestre": "", "du": "2026-10-01", "au": "2026-10-31"},
+            [("Nadia Alpha", 4, 2), ("Bruno Beta", 3, 1)],
+        ),
+        # A period ending before the files were given a referent: nobody's load.
+        ({"trimestre": "", "du": "2026-06-01", "au": "2026-07-14"}, []),
+    ],
+)
+def test_the_portfolio_load_of_the_managers_teams_follows_the_dashboard_filters(client, team_load, filters, expected):
+    client.force_login(team_load)
+    response = client.get(reverse("reporting:dashboard"), {**QUERY, **filters})
+    assert response.status_code == 200
+    assert response.context["portfolio"] == expected
+    page = response.content.decode()
+    assert "Olga" not in page
+    if expected:
+        assert "Charge des référents de vos équipes" in page
+    else:
+        assert "de ce périmètre au" in page
+
+
+def test_the_portfolio_load_is_counted_at_the_end_of_the_period(client, team_load):
+    client.force_login(team_load)
+    response = client.get(reverse("reporting:dashboard"), QUERY)
+    assert response.context["portfolio_on"] == datetime.date(2026, 9, 30)
+    assert "situation au 30/09/2026" in response.content.decode()
+    response = client.get(
+        reverse("reporting:dashboard"),
+        {"trimestre": "", "du": "2026-10-01", "au": "2026-12-31", "arrete": "2026-11-30"},
+    )
+    assert response.context["portfolio_on"] == datetime.date(2026, 11, 30)
+
+
+def test_the_dashboard_shows_the_activity_hours_with_their_definition(client, manager, settings):
+    settings.PARCOURS_REPORT_MASK_THRESHOLD = 5
+    cohort = Cohort()
+    contracts = cohort.contracts(cohort.files(6), signed_on=datetime.date(2026, 7, 1))
+    activities = cohort.activities(
+        contracts, starts_on=datetime.date(2026, 7, 6), ends_on=datetime.date(2026, 7, 19), weekly_planned_hours="12.5"
+    )
+    cohort.hours_done(activities[:2], week_of=datetime.date(2026, 7, 6), hours=10)  # 2 files: masked
+    client.force_login(manager)
+
+    page = client.get(reverse("reporting:dashboard"), QUERY).content.decode()
+
+    # 6 files x 2 weeks x 12.5 h = 150 h planned.
+    assert re.search(r"Heures d&#x27;activité prévues \(plans d&#x27;action\)</dt>\s*<dd[^>]*>\s*150\xa0h", page)
+    assert re.search(r"Heures d&#x27;activité réalisées</dt>\s*<dd[^>]*>\s*s\s", page)
+    assert "Heures d&#x27;activité prévues et réalisées</dt>" in page
+    assert "Définitions des indicateurs" in page

@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from audit.context import acting_as
+from partners.enums import PRIMARY_SECTOR_KIND
 from partners.models import Sector
 from reporting import pdf, report
 from reporting.indicators import Perimeter
@@ -38,9 +40,12 @@ class Command(BaseCommand):
                 as_of_date = datetime.date.fromisoformat(as_of)
             except ValueError as error:
                 raise CommandError(f"Date d'arrêté invalide : « {as_of} ». Format attendu : AAAA-MM-JJ.") from error
+            if as_of_date > timezone.localdate():
+                raise CommandError(f"La date d'arrêté ne peut pas être dans le futur : « {as_of} ».")
         perimeter = Perimeter()
         if sector:
-            found = Sector.objects.filter(code=sector).first()
+            # A report's sector is the files' primary sector (SPEC §1): a sector of another kind is not one.
+            found = Sector.objects.filter(code=sector, kind=PRIMARY_SECTOR_KIND).first()
             if found is None:
                 raise CommandError(f"Circonscription inconnue : « {sector} ».")
             perimeter = Perimeter(sector=found)
