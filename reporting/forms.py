@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from accompaniment.forms import FrenchDateInput
 from orientation.enums import Pathway
 from partners.enums import PRIMARY_SECTOR_KIND
 from partners.forms import BootstrapForm, FastSelect
@@ -24,8 +25,8 @@ def quarter_choices(today, count=8):
 
 class DashboardFilterForm(BootstrapForm):
     trimestre = forms.ChoiceField(label="Trimestre", required=False)
-    du = forms.DateField(label="Ou du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    au = forms.DateField(label="au", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    du = forms.DateField(label="Ou du", required=False, widget=FrenchDateInput(), help_text="jj/mm/aaaa")
+    au = forms.DateField(label="au", required=False, widget=FrenchDateInput(), help_text="jj/mm/aaaa")
     secteur = forms.ModelChoiceField(
         label="Circonscription",
         queryset=Sector.objects.filter(kind=PRIMARY_SECTOR_KIND).order_by("name"),
@@ -43,9 +44,7 @@ class DashboardFilterForm(BootstrapForm):
         widget=FastSelect,
     )
     parcours = forms.ChoiceField(label="Parcours", choices=[("", "Tous"), *Pathway.choices], required=False)
-    arrete = forms.DateField(
-        label="Date d'arrêté", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text=""
-    )
+    arrete = forms.DateField(label="Date d'arrêté", required=False, widget=FrenchDateInput(), help_text="jj/mm/aaaa")
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -135,6 +135,18 @@ def test_bad_filters_get_a_field_message(client, manager):
     assert response.status_code == 400
 
 
+def test_the_filters_take_and_show_french_dates(client, manager):
+    client.force_login(manager)
+    response = client.get(
+        reverse("reporting:dashboard"),
+        {"trimestre": "", "du": "01/10/2026", "au": "31/10/2026", "arrete": "30/11/2026"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="01/10/2026"' in page and 'value="30/11/2026"' in page and 'placeholder="jj/mm/aaaa"' in page
+    assert "arrêté au 30/11/2026" in page
+
+
 def test_a_frozen_report_never_changes(client, copil, exits):
     client.force_login(copil)
     response = client.post(reverse("reporting:report_freeze"), QUERY)
