@@ -689,13 +689,32 @@ def _lock():
         raise CheckAlreadyRunning("Une vérification des échéances est déjà en cours.") from error
 
 
+_run_moment = contextvars.ContextVar("parcours_deadline_run_moment", default=None)
+
+
+def run_moment():
+    """The moment the running check or refresh is evaluated as of (`check_deadlines --now`), for the
+    declarations whose facts depend on the date (a convention's current renewal period): `Start.facts` and
+    `Meeting.at` receive no `now`, they read it here. Outside a run: now."""
+    return _run_moment.get() or timezone.now()
+
+
+@contextlib.contextmanager
+def _as_of(now):
+    token = _run_moment.set(now)
+    try:
+        yield
+    finally:
+        _run_moment.reset(token)
+
+
 def run_check(*, now=None, hourly=False):
     """The periodic check, for every subject: derive, evaluate, alert, notify; in one transaction, under a
     lock, idempotent. `hourly` restricts it to the rules counted in hours. Returns a `Report`."""
     now = now or timezone.now()
     counter = _StatementCounter()
     started = time.monotonic()
-    with connection.execute_wrapper(counter), transaction.atomic():
+    with _as_of(now), connection.execute_wrapper(counter), transaction.atomic():
         lock = _lock()
         run = Run(now, hourly=hourly)
         run.sync()
@@ -718,7 +737,7 @@ def refresh(subject_key, ids, *, now=None):
     """Derives and evaluates the deadlines of a few subjects at once (after a save): no alert here, the
     periodic check raises them. A constant number of statements whatever the subjects' history."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with _as_of(now), transaction.atomic():
         run = Run(now, subject=subject_key, ids=ids)
         run.sync()
         run.evaluate()

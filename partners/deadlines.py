@@ -16,10 +16,8 @@ This is the only module of `partners` that imports another app: the deadline eng
 A convention in force when Parcours goes live starts its clock on the go-live date (its renewal still has to
 be prepared); a convention that ended before then has none.
 
-The engine gives the start facts and the meetings no "now": which tacit period is current, and whether a
-convention without renewal has ended, are read as of today (`_today()`). A check run as of another date
-(`check_deadlines --now`) therefore sees today's tacit periods; what the engine would need is the run's `now`
-passed to `Start.facts` and `Meeting.at` (as it is to `Cancellation.at`).
+Which tacit period is current, and whether a convention without renewal has ended, are read as of the day of
+the run (`engine.run_moment()`: today, or the date given to `check_deadlines --now`).
 """
 
 from django.conf import settings
@@ -62,8 +60,8 @@ CONVENTION = engine.Subject(
 
 
 def _today():
-    """The engine passes no "now" to start facts and meetings (see the module's docstring)."""
-    return timezone.localdate()
+    """The day the running check is evaluated as of (today outside a run)."""
+    return timezone.localdate(engine.run_moment())
 
 
 def _signed_with_end(conventions):

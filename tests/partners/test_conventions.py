@@ -336,6 +336,17 @@ def check_on(moment):
         return deadline_engine.run_check(now=moment)
 
 
+def test_a_check_run_as_of_another_day_sees_the_tacit_period_of_that_day(owner):
+    """`check_deadlines --now`: the period in force is the run's, not the machine's."""
+    convention = ConventionFactory(renewal=RenewalMode.TACIT, valid_to=day(31, 12), owners=[owner])
+    with freeze_time(at(1, 6)):  # the machine's day: still in the first term
+        deadline_engine.run_check(now=at(1, 3, 2027))
+    [deadline] = renewal_deadlines(convention)  # the clock of the period in force on 1 March 2027
+    assert deadline.starts_at == datetime.datetime(2027, 1, 1, tzinfo=PARIS)
+    assert deadline.due_at.astimezone(PARIS).date() == day(31, 12, 2027)
+    assert deadline.state == DeadlineState.PENDING
+
+
 def renewal_deadlines(convention):
     return list(
         Deadline.objects.filter(
