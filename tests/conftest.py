@@ -154,3 +154,29 @@ def default_rules(transactional_db):
         importlib.import_module("accompaniment.migrations.0010_deadlines_default_rules").create_default_rules(
             apps, None
         )
+
+
+@pytest.fixture
+def queue():
+    """A broker queue of this test only: its worker takes no task of another test."""
+    from tests.celery_support import new_queue
+
+    return new_queue()
+
+
+@pytest.fixture
+def workers(transactional_db, tmp_path):
+    """Starts real Celery workers on a queue (`workers(queue)`), stopped at the end of the test; they log to
+    `tmp_path / "workers.log"`."""
+    from tests.celery_support import Worker
+
+    started = []
+
+    def start(queue):
+        worker = Worker(queue, tmp_path / "workers.log")
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

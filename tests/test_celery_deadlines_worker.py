@@ -10,12 +10,7 @@ Both need Redis and PostgreSQL (CI provides them; see tests/conftest.py for the 
 """
 
 import datetime
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 
 import pytest
 from django.db import connection, connections
@@ -24,87 +19,12 @@ from accompaniment import tasks
 from accompaniment.enums import AlertKind, DeadlineState, FileOrigin, RightsState, Sex
 from accompaniment.models import Beneficiary, Deadline, DeadlineAlert, DeadlineCheck, Notification
 from config.celery import app
+from tests.celery_support import VISIBILITY_TIMEOUT, wait_for
 from tests.factories import commune
-from tests.test_celery_worker import ROOT, database_url_for_tests
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgresql]
 
-TIMEOUT = 90  # seconds: worker start-up and a run
-VISIBILITY_TIMEOUT = 2  # seconds before Redis hands an unacknowledged task to another worker
 FILES = 60
-
-
-class Worker:
-    def __init__(self, queue, log_path):
-        environment = {
-            **os.environ,
-            "DATABASE_URL": database_url_for_tests(),
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-            "DEADLINE_CHECK_RETRY_SECONDS": "1",
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.log_path = log_path
-        self.log = log_path.open("a")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=info",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}-{uuid.uuid4().hex[:6]}@%h",
-            ],
-            cwd=ROOT,
-            env=environment,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self):
-        """SIGKILL: no shutdown, no acknowledgement, as when a machine dies."""
-        self.process.kill()
-        self.process.wait(timeout=10)
-        self.log.close()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        if not self.log.closed:
-            self.log.close()
-
-
-@pytest.fixture
-def queue():
-    return f"test-deadlines-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def workers(transactional_db, tmp_path):
-    started = []
-
-    def start(queue):
-        worker = Worker(queue, tmp_path / "workers.log")
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 @pytest.fixture
@@ -126,14 +46,6 @@ def late_files(default_rules):
         )
         for index in range(FILES)
     )
-
-
-def wait_for(condition, worker_log, what):
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {TIMEOUT} s:\n{worker_log.read_text()}")
-        time.sleep(0.2)
 
 
 def check_finished():
