@@ -47,12 +47,28 @@ def _years_before(day, years):
     return day.replace(year=day.year - years, day=min(day.day, 28))
 
 
+CAF_FT_SINCE = datetime.date(2019, 1, 1)  # the Var's CAF - France Travail convention, renewed every three years
+RENEWED_AHEAD = 120  # days: a term ending within this is already renewed (signed), so it is never "expiring"
+
+
+def _caf_france_travail_terms(today):
+    """The starts of the three-year terms since 2019 up to the one in force, and the next one, already signed,
+    when the one in force ends within RENEWED_AHEAD days: of the demo's conventions, only the « accompagnement
+    global » one is expiring, whatever the day."""
+    starts = [CAF_FT_SINCE]
+    while starts[-1].replace(year=starts[-1].year + 3) <= today:
+        starts.append(starts[-1].replace(year=starts[-1].year + 3))
+    if starts[-1].replace(year=starts[-1].year + 3) <= today + datetime.timedelta(days=RENEWED_AHEAD):
+        starts.append(starts[-1].replace(year=starts[-1].year + 3))
+    return starts
+
+
 def _conventions(today):
     """(title, values, parties [(code, signatory, title)], resources, funding, owner keys), the renewed first."""
     # Calvados: renewed for two years; the current term ends within 45 to 76 days of the demo's date.
     global_end = _month_end(today + datetime.timedelta(days=45))
     global_start = _years_before(global_end + datetime.timedelta(days=1), 2)
-    caf_ft_starts = [datetime.date(2019, 1, 1), datetime.date(2022, 1, 1), datetime.date(2025, 1, 1)]
+    caf_ft_starts = _caf_france_travail_terms(today)
     departement = ("CD13", "Hélène Garcin", "Présidente du Conseil départemental")
     caf = ("CAF13", "Bruno Lemaire-Costa", "Directeur de la CAF")
     france_travail = (FT, "Nathalie Orsoni", "Directrice territoriale France Travail")
@@ -64,7 +80,7 @@ def _conventions(today):
                 CAF_FT,
                 {
                     "kind": ConventionKind.BILATERAL,
-                    "signed_on": start - datetime.timedelta(days=20),
+                    "signed_on": min(start - datetime.timedelta(days=20), today - datetime.timedelta(days=7)),
                     "valid_from": start,
                     "valid_to": end,
                     "renewal": RenewalMode.EXPLICIT,
