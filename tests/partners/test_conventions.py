@@ -396,7 +396,9 @@ def test_denouncing_a_tacit_convention_meets_its_deadline_and_no_period_follows(
 def test_a_tacit_convention_replaced_by_a_signed_renewal_has_no_further_period(owner):
     convention = ConventionFactory(renewal=RenewalMode.TACIT, valid_to=day(31, 12), owners=[owner])
     check_on(at(15, 11))
-    Convention.objects.create(**{**convention.renewal_prefill(), "renews": convention, "signed_on": day(20, 11)})
+    with freeze_time(at(20, 11)):  # the renewal is prepared during the first term
+        prefill = convention.renewal_prefill()
+    Convention.objects.create(**{**prefill, "renews": convention, "signed_on": day(20, 11)})
     check_on(at(2, 1, 2027))
     [deadline] = renewal_deadlines(convention)
     assert deadline.state == DeadlineState.MET
