@@ -8,13 +8,28 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 
-from tests.test_celery_worker import ROOT, database_url_for_tests
+ROOT = Path(__file__).resolve().parent.parent
 
 TIMEOUT = 90  # seconds: worker start-up and a run
 VISIBILITY_TIMEOUT = 2  # seconds before Redis hands an unacknowledged task to another worker
+
+
+def database_url_for_tests():
+    """DATABASE_URL of the environment, with the name of the test database that pytest-django created."""
+    database = settings.DATABASES["default"]
+    name = database["NAME"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        if not name or name == ":memory:" or str(name).startswith("file:memorydb"):
+            pytest.skip("an in-memory SQLite test database cannot be shared with a worker process")
+        return f"sqlite:///{name}"
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 class Worker:
