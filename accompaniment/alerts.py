@@ -32,6 +32,12 @@ logger = logging.getLogger(__name__)
 BELL_CAP = 99
 
 
+def reads_alerts_list(user):
+    """Who reads the alerts of files in the alerts list (and the header's bell): referents, managers and
+    orientation officers."""
+    return may_read_nominative_data(user) and user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER)
+
+
 def reads_orientation_queue(user):
     return user.has_role(Role.ORIENTATION_OFFICER)
 
@@ -143,7 +149,7 @@ def _digest_candidates(since):
 
 def _links(user, *, since):
     links = []
-    if may_read_nominative_data(user) and user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER):
+    if reads_alerts_list(user):
         links.append(("Vos alertes", absolute_url("accompaniment:alerts")))
     if user.has_role(Role.REFERENT):
         links.append(("Mes échéances", absolute_url("accompaniment:my_deadlines")))

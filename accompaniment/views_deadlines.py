@@ -27,7 +27,7 @@ from . import alerts, deadline_engine, sections
 from .enums import OPEN_DEADLINE_STATES, DeadlineState, NotificationQueue
 from .forms import AlertFilterForm, LateFilesFilterForm, MyDeadlinesFilterForm, primary_sectors
 from .models import Beneficiary, Deadline, DeadlineRule, ReferentAssignment
-from .permissions import followed_file_ids, may_read_nominative_data
+from .permissions import followed_file_ids
 
 UNASSIGNED = "aucun"
 STATE_BADGES = {
@@ -51,10 +51,6 @@ def follows_files(user):
 
 def supervises_teams(user):
     return user.has_role(Role.MANAGER)
-
-
-def receives_alerts(user):
-    return may_read_nominative_data(user) and user.has_role(Role.REFERENT, Role.MANAGER, Role.ORIENTATION_OFFICER)
 
 
 def _is_partial(request):
@@ -294,7 +290,7 @@ ALERT_RELATIONS = ("alert__deadline__beneficiary__sector", "alert__deadline__rul
 def alert_list(request):
     user = request.user
     _require(
-        receives_alerts(user),
+        alerts.reads_alerts_list(user),
         "Les alertes d'échéances sont adressées aux référents, responsables et chargés d'orientation.",
     )
     lists = _lists_of(user)
@@ -336,7 +332,7 @@ def _back_to_alerts(request):
 @require_POST
 def alert_read(request, notification_pk):
     user = request.user
-    _require(receives_alerts(user))
+    _require(alerts.reads_alerts_list(user))
     notification = get_object_or_404(
         alerts.notifications_for(user).select_related(*ALERT_RELATIONS), pk=notification_pk
     )
@@ -354,7 +350,7 @@ def alert_read(request, notification_pk):
 @require_POST
 def alerts_read_all(request):
     user = request.user
-    _require(receives_alerts(user))
+    _require(alerts.reads_alerts_list(user))
     names = dict(_lists_of(user))
     name = request.POST.get("liste", "moi")
     if name not in names:
