@@ -638,6 +638,16 @@ def _same_person(person, first_name, last_names, birth_date):
     return birth_date == person.birth_date and first_name == person_first and bool(person_last & last_names)
 
 
+def _may_be_file_of(person, file):
+    """A file the person may own by name + birth date: it holds no other NIR (or the person carries none)."""
+    return (not file.nir_hash or not person.nir) and _same_person(
+        person,
+        normalise_name(file.first_name),
+        {normalise_name(file.last_name), normalise_name(file.birth_name)} - {""},
+        file.birth_date,
+    )
+
+
 def _households_of(records):
     """The stored households of the records, looked up through the (fund type, fund number, matricule) index."""
     groups = defaultdict(set)
@@ -827,17 +837,7 @@ class FluxImport:
             member = self._find_member(person, members)
             if (member is not None and member.beneficiary_id) or any(h in index.files_by_hash for h in person.hashes):
                 continue
-            matches = [
-                file
-                for file in candidates
-                if (not file.nir_hash or not person.nir)
-                and _same_person(
-                    person,
-                    normalise_name(file.first_name),
-                    {normalise_name(file.last_name), normalise_name(file.birth_name)} - {""},
-                    file.birth_date,
-                )
-            ]
+            matches = [file for file in candidates if _may_be_file_of(person, file)]
             if len(matches) > 1:
                 numbers = ", ".join(f"n° {file.pk}" for file in sorted(matches, key=lambda file: file.pk))
                 return Rejection(
@@ -1023,12 +1023,7 @@ class FluxImport:
             if file is not None:
                 return file
         for file in [*files, *index.orphans_by_caf_number.get(household.matricule, [])]:
-            if (not file.nir_hash or not person.nir) and _same_person(
-                person,
-                normalise_name(file.first_name),
-                {normalise_name(file.last_name), normalise_name(file.birth_name)} - {""},
-                file.birth_date,
-            ):
+            if _may_be_file_of(person, file):
                 return file
         return None
 
