@@ -48,23 +48,33 @@ def creche_organisation(db):
     return OrganisationFactory(code="CRECHE-1", type=OrganisationType.CHILDCARE_PROVIDER, name="Crèche Les Calanquets")
 
 
+def make_creche(*, name, organisation, sector, **fields):
+    """An AVIP crèche (children of 3 to 35 months, label valid from 2025 to 2027) serving `sector`."""
+    values = {
+        "kind": ProviderKind.CRECHE,
+        "min_age_months": 3,
+        "max_age_months": 35,
+        "total_places": 20,
+        "avip_places": 2,
+        "label_starts_on": datetime.date(2025, 1, 1),
+        "label_ends_on": datetime.date(2027, 12, 31),
+        **fields,
+    }
+    provider = Provider.objects.create(name=name, organisation=organisation, **values)
+    provider.sectors.set([sector])
+    return provider
+
+
 @pytest.fixture
 def creche(creche_organisation, marseille_sud):
-    provider = Provider.objects.create(
+    return make_creche(
         name="Crèche Les Calanquets",
-        kind=ProviderKind.CRECHE,
         organisation=creche_organisation,
+        sector=marseille_sud,
         city="Marseille",
-        min_age_months=3,
-        max_age_months=35,
         total_places=40,
-        avip_places=2,
-        label_starts_on=datetime.date(2025, 1, 1),
-        label_ends_on=datetime.date(2027, 12, 31),
         opening_hours="De 7 h 30 à 18 h 30",
     )
-    provider.sectors.set([marseille_sud])
-    return provider
 
 
 @pytest.fixture

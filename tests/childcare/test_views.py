@@ -14,6 +14,7 @@ from audit.models import Action, AuditLog
 from childcare import services
 from childcare.enums import ProviderKind, Purpose, RequestKind, RequestStatus
 from childcare.models import ChildcareRequest, Placement
+from tests.childcare.conftest import make_creche
 
 pytestmark = pytest.mark.usefixtures("_frozen")
 
@@ -225,22 +226,10 @@ def _coordinator_of(code, *, sectors=(), organisation_type=None):
 def _other_creche_of_the_sector(marseille_sud):
     """The family referent of another crèche serving Marseille Sud: sees the sector's requests waiting for a
     place, not those placed elsewhere."""
-    from childcare.models import Provider
     from partners.enums import OrganisationType
 
     family_referent = _coordinator_of("CRECHE-LUCIOLES", organisation_type=OrganisationType.CHILDCARE_PROVIDER)
-    other = Provider.objects.create(
-        name="Crèche Les Lucioles",
-        kind=ProviderKind.CRECHE,
-        organisation=family_referent.organisation,
-        total_places=20,
-        avip_places=2,
-        min_age_months=3,
-        max_age_months=35,
-        label_starts_on=datetime.date(2025, 1, 1),
-        label_ends_on=datetime.date(2027, 12, 31),
-    )
-    other.sectors.set([marseille_sud])
+    make_creche(name="Crèche Les Lucioles", organisation=family_referent.organisation, sector=marseille_sud)
     return family_referent
 
 
@@ -314,21 +303,8 @@ def test_a_provider_of_another_sector_posted_to_the_placement_form_is_refused_in
 ):
     """The crèche's family referent keeps two crèches; the page offers only the one of the request's sector, and a
     forged post of the other is refused by the service."""
-    from childcare.models import Provider
-
     family_referent = _other_creche_of_the_sector(marseille_sud)
-    of_aix = Provider.objects.create(
-        name="Crèche d'Aix",
-        kind=ProviderKind.CRECHE,
-        organisation=family_referent.organisation,
-        total_places=20,
-        avip_places=2,
-        min_age_months=3,
-        max_age_months=35,
-        label_starts_on=datetime.date(2025, 1, 1),
-        label_ends_on=datetime.date(2027, 12, 31),
-    )
-    of_aix.sectors.set([aix])
+    of_aix = make_creche(name="Crèche d'Aix", organisation=family_referent.organisation, sector=aix)
     waiting = services.eligibility_confirm(request=_request(parent, referent), by=caf_agent)
     _login(client, family_referent)
     assert (
